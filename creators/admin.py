@@ -1,0 +1,107 @@
+from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.db import transaction
+from django.utils.html import format_html
+
+from creators import images
+from creators.models import CreatorProfile, EngagementEvent, Follow, User
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    ordering = ["-date_joined"]
+    list_display = ["email", "name", "is_active", "is_staff", "date_joined", "last_login"]
+    list_filter = ["is_active", "is_staff", "is_superuser", "date_joined"]
+    search_fields = ["email", "name", "creator_profile__handle"]
+    fieldsets = [
+        (None, {"fields": ["email", "password"]}),
+        ("Profile", {"fields": ["name"]}),
+        (
+            "Permissions",
+            {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]},
+        ),
+        ("Dates", {"fields": ["last_login", "date_joined"]}),
+    ]
+    add_fieldsets = [
+        (None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]}),
+    ]
+
+
+@admin.register(CreatorProfile)
+class CreatorProfileAdmin(admin.ModelAdmin):
+    list_display = ["handle", "display_name", "user", "is_featured", "created_at", "avatar_preview"]
+    list_filter = ["is_featured", "created_at"]
+    list_editable = ["is_featured"]
+    search_fields = ["handle", "display_name", "user__email"]
+    list_select_related = ["user"]
+    raw_id_fields = ["user"]
+    # Images change only through the validated upload path or the removal action below.
+    readonly_fields = ["avatar", "banner", "avatar_preview", "created_at", "updated_at"]
+    actions = ["remove_images"]
+    date_hierarchy = "created_at"
+
+    @admin.display(description="Avatar")
+    def avatar_preview(self, obj):
+        url = obj.avatar_urls.get("sm")
+        if not url:
+            return "—"
+        return format_html('<img src="{}" alt="" width="32" height="32">', url)
+
+    @admin.action(description="Remove avatar and banner (moderation)")
+    def remove_images(self, request, queryset):
+        for profile in queryset:
+            old = [profile.avatar.name, profile.banner.name]
+            old += [*profile.avatar_variants.values(), *profile.banner_variants.values()]
+            with transaction.atomic():
+                profile.avatar = profile.banner = ""
+                profile.avatar_variants = profile.banner_variants = {}
+                profile.save(
+                    update_fields=[
+                        "avatar",
+                        "banner",
+                        "avatar_variants",
+                        "banner_variants",
+                        "updated_at",
+                    ]
+                )
+                transaction.on_commit(lambda old=old: images.delete_files(old))
+        messages.success(request, f"Removed the images of {queryset.count()} creator(s).")
+
+
+@admin.register(Follow)
+class FollowAdmin(admin.ModelAdmin):
+    list_display = ["follower", "followed", "created_at"]
+    search_fields = ["follower__email", "followed__email", "followed__creator_profile__handle"]
+    list_select_related = ["follower", "followed"]
+    raw_id_fields = ["follower", "followed"]
+    date_hierarchy = "created_at"
+
+
+@admin.register(EngagementEvent)
+class EngagementEventAdmin(admin.ModelAdmin):
+    """Read-only: the event log is append-only history."""
+
+    list_display = [
+        "id",
+        "kind",
+        "actor",
+        "creator",
+        "target_type",
+        "target_id",
+        "created_at",
+        "dispatched_at",
+    ]
+    list_filter = ["kind", ("dispatched_at", admin.EmptyFieldListFilter), "created_at"]
+    search_fields = ["actor__email", "creator__handle"]
+    list_select_related = ["actor", "creator", "target_type"]
+    date_hierarchy = "created_at"
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,73 @@
+"""
+Recording engagement events: the one helper every service calls.
+
+The event row is written in the caller's transaction (the outbox), and only once that
+transaction commits is a dispatch task enqueued. A rolled-back action therefore leaves
+no event and enqueues nothing; a committed one enqueues exactly one dispatch. If the
+broker is unreachable at that moment the request still succeeds: the row stays
+undispatched and the periodic sweeper enqueues it later.
+"""
+
+import logging
+from datetime import datetime
+from functools import partial
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import models, transaction
+from django.utils import timezone
+
+from creators.models import CreatorProfile, EngagementEvent, EventKind, User
+
+logger = logging.getLogger(__name__)
+
+
+def event_record(
+    *,
+    kind: EventKind,
+    actor: User | None,
+    creator: CreatorProfile | None,
+    target: models.Model | None = None,
+    payload: dict | None = None,
+) -> EngagementEvent:
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("event_record() must run inside the use case's transaction.atomic()")
+    event = EngagementEvent.objects.create(
+        kind=kind,
+        actor=actor,
+        creator=creator,
+        target_type=ContentType.objects.get_for_model(target) if target is not None else None,
+        target_id=target.pk if target is not None else None,
+        payload=payload or {},
+    )
+    transaction.on_commit(partial(_enqueue_dispatch, event.pk))
+    return event
+
+
+def _enqueue_dispatch(event_id: int) -> None:
+    from creators.tasks import event_dispatch_task
+
+    try:
+        event_dispatch_task.delay(event_id)
+    except Exception:
+        # The action has committed; losing the enqueue must not fail the request.
+        logger.exception("could not enqueue dispatch of event %s; the sweeper will", event_id)
+
+
+def event_dispatch(*, event_id: int) -> bool:
+    """Handle one event; safe to run any number of times. Returns whether it did work.
+
+    Recipients and notifications arrive with the engagement issue; today dispatching
+    marks the event handled, so the sweeper knows it need not be enqueued again.
+    """
+    updated = EngagementEvent.objects.filter(pk=event_id, dispatched_at__isnull=True).update(
+        dispatched_at=timezone.now()
+    )
+    return bool(updated)
+
+
+def events_undispatched_ids(*, before: datetime, limit: int = 1000) -> list[int]:
+    return list(
+        EngagementEvent.objects.filter(dispatched_at__isnull=True, created_at__lt=before)
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:limit]
+    )

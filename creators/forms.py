@@ -1,0 +1,58 @@
+from django import forms
+
+from creators.handles import HANDLE_MAX_LENGTH, HANDLE_MIN_LENGTH, validate_handle
+from creators.images import ImageUploadField
+from creators.models import User
+from creators.selectors import handle_is_taken
+from creators.services import HANDLE_TAKEN
+
+
+class CreatorProfileForm(forms.Form):
+    display_name = forms.CharField(
+        max_length=80, help_text="How fans see you, e.g. “Ana’s Ceramics”."
+    )
+    bio = forms.CharField(
+        max_length=1000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="A few words about you and what you make (up to 1,000 characters).",
+    )
+    avatar = ImageUploadField(
+        required=False, help_text="Square works best. JPEG, PNG, WebP or GIF, up to 10 MB."
+    )
+    banner = ImageUploadField(
+        required=False, help_text="Wide, about 3:1 (e.g. 1800 × 600). Up to 10 MB."
+    )
+
+
+class OpenShopForm(CreatorProfileForm):
+    handle = forms.CharField(
+        min_length=HANDLE_MIN_LENGTH,
+        max_length=HANDLE_MAX_LENGTH,
+        validators=[validate_handle],
+        help_text="Your address: /@handle. 3–30 letters, digits or underscores.",
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "none"}),
+        error_messages={
+            "min_length": "A handle has 3 to 30 characters.",
+            "max_length": "A handle has 3 to 30 characters.",
+        },
+    )
+    field_order = ["handle", "display_name", "bio", "avatar", "banner"]
+
+    def clean_handle(self):
+        handle = self.cleaned_data["handle"].strip()
+        if handle_is_taken(handle=handle):
+            raise forms.ValidationError(HANDLE_TAKEN, code="handle_taken")
+        return handle
+
+
+class EditProfileForm(CreatorProfileForm):
+    remove_avatar = forms.BooleanField(required=False, label="Remove the current avatar")
+    remove_banner = forms.BooleanField(required=False, label="Remove the current banner")
+
+
+class AccountForm(forms.ModelForm):
+    class Meta:
+        model = User
+        fields = ["name"]
+        help_texts = {"name": "Optional. Shown only where you choose to be shown."}

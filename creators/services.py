@@ -1,0 +1,79 @@
+"""Writes on creator profiles. Each runs inside the caller's use-case transaction."""
+
+from functools import partial
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+
+from creators import images
+from creators.handles import validate_handle
+from creators.images import CleanImage
+from creators.models import CreatorProfile, User
+from creators.selectors import handle_is_taken
+
+HANDLE_TAKEN = "That handle is already taken. Please choose another."
+
+
+def creator_profile_create(
+    *,
+    user: User,
+    handle: str,
+    display_name: str,
+    bio: str = "",
+    avatar: CleanImage | None = None,
+    banner: CleanImage | None = None,
+) -> CreatorProfile:
+    """Make `user` a creator. Call inside `images.discard_on_error()` and a transaction."""
+    handle = handle.strip()
+    validate_handle(handle)
+    if CreatorProfile.objects.filter(user=user).exists():
+        raise ValidationError("You already have a shop.", code="already_creator")
+    if handle_is_taken(handle=handle):
+        raise ValidationError({"handle": HANDLE_TAKEN})
+    profile = CreatorProfile(user=user, handle=handle, display_name=display_name.strip(), bio=bio)
+    _set_image(profile, "avatar", avatar, images.AVATAR)
+    _set_image(profile, "banner", banner, images.BANNER)
+    try:
+        # A savepoint, so a concurrent sign-up that wins the handle race surfaces as a
+        # form error rather than a broken outer transaction.
+        with transaction.atomic():
+            profile.save()
+    except IntegrityError as exc:
+        raise ValidationError({"handle": HANDLE_TAKEN}) from exc
+    return profile
+
+
+def creator_profile_update(
+    *,
+    profile: CreatorProfile,
+    display_name: str,
+    bio: str,
+    avatar: CleanImage | None = None,
+    banner: CleanImage | None = None,
+    remove_avatar: bool = False,
+    remove_banner: bool = False,
+) -> CreatorProfile:
+    with images.discard_on_error(), transaction.atomic():
+        profile.display_name = display_name.strip()
+        profile.bio = bio
+        for name, clean, remove, spec in (
+            ("avatar", avatar, remove_avatar, images.AVATAR),
+            ("banner", banner, remove_banner, images.BANNER),
+        ):
+            if clean is not None or remove:
+                old = [getattr(profile, name).name, *getattr(profile, f"{name}_variants").values()]
+                _set_image(profile, name, clean, spec)
+                transaction.on_commit(partial(images.delete_files, old))
+        profile.full_clean(exclude=["user", "avatar", "banner"])
+        profile.save()
+    return profile
+
+
+def _set_image(profile: CreatorProfile, name: str, clean: CleanImage | None, spec) -> None:
+    if clean is None:
+        setattr(profile, name, "")
+        setattr(profile, f"{name}_variants", {})
+        return
+    stored = images.store_image(clean, spec)
+    setattr(profile, name, stored.name)
+    setattr(profile, f"{name}_variants", stored.variants)

@@ -1,0 +1,33 @@
+"""Celery tasks of the engagement pipeline: thin, take ids, safe to run twice."""
+
+from celery import shared_task
+from django.conf import settings
+from django.db import DatabaseError
+from django.utils import timezone
+
+from creators import events
+
+RETRY = {
+    "autoretry_for": (DatabaseError, ConnectionError),
+    "retry_backoff": True,
+    "retry_backoff_max": 300,
+    "retry_jitter": True,
+    "max_retries": 8,
+    "acks_late": True,
+    "reject_on_worker_lost": True,
+    "ignore_result": True,
+}
+
+
+@shared_task(**RETRY)
+def event_dispatch_task(event_id: int) -> None:
+    events.event_dispatch(event_id=event_id)
+
+
+@shared_task(**RETRY)
+def events_sweep_undispatched_task() -> int:
+    """Re-enqueue events a broker outage or a dead worker left undispatched."""
+    ids = events.events_undispatched_ids(before=timezone.now() - settings.EVENT_SWEEP_AFTER)
+    for event_id in ids:
+        event_dispatch_task.delay(event_id)
+    return len(ids)

@@ -1,0 +1,60 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+
+from creators import selectors
+from creators.forms import AccountForm, EditProfileForm
+from creators.services import creator_profile_update
+
+CREATORS_PER_PAGE = 24
+
+
+def creator_detail(request, handle):
+    profile = selectors.creator_get_public(handle=handle)
+    if profile.handle != handle:
+        return redirect(profile, permanent=True)
+    return render(
+        request,
+        "creators/creator_detail.html",
+        {"profile": profile, "is_owner": request.user.pk == profile.user_id},
+    )
+
+
+@login_required
+def creator_edit(request, handle):
+    profile = selectors.creator_profile_get_for_owner(user=request.user, handle=handle)
+    initial = {"display_name": profile.display_name, "bio": profile.bio}
+    form = EditProfileForm(request.POST or None, request.FILES or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        creator_profile_update(profile=profile, **form.cleaned_data)
+        messages.success(request, "Your profile is updated.")
+        return redirect(profile)
+    return render(request, "creators/creator_edit.html", {"form": form, "profile": profile})
+
+
+def creator_list(request):
+    query = request.GET.get("q", "")[:100]
+    page = Paginator(selectors.creator_search(query=query), CREATORS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "creators/creator_list.html", {"page": page, "query": query})
+
+
+@login_required
+def studio(request):
+    profile = selectors.creator_profile_of(request.user)
+    if profile is None:
+        messages.info(request, "Open a shop first: it takes a minute.")
+        return redirect("shops:open")
+    return render(request, "creators/studio.html", {"profile": profile})
+
+
+@login_required
+def account(request):
+    form = AccountForm(request.POST or None, instance=request.user)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, "Your account is updated.")
+        return redirect("creators:account")
+    return render(request, "creators/account.html", {"form": form})

@@ -1,0 +1,25 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path, re_path
+from django.views.static import serve
+
+from relcommerce import health, views
+
+admin.site.site_header = "relcommerce staff"
+admin.site.site_title = "relcommerce staff"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", health.healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+    path("accounts/", include("allauth.urls")),
+    path("", include("shops.urls")),
+    path("", include("creators.urls")),
+]
+
+if settings.SERVE_MEDIA:
+    # Local media storage; in a larger deployment object storage serves these instead.
+    media_prefix = settings.MEDIA_URL.lstrip("/")
+    urlpatterns += [
+        re_path(rf"^{media_prefix}(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT})
+    ]
