@@ -6,10 +6,13 @@ REDIS_URL set they run on PostgreSQL and Redis, and tests marked `real_stack` ru
 
 import os
 
-import pytest
-from django.conf import settings
+# Playwright's sync API (tests/e2e) runs an event loop in the test thread.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-from tests.factories import PASSWORD, CreatorProfileFactory, ShopFactory, UserFactory
+import pytest  # noqa: E402
+from django.conf import settings  # noqa: E402
+
+from tests.factories import PASSWORD, CreatorProfileFactory, ShopFactory, UserFactory  # noqa: E402
 
 REAL_STACK = settings.USES_POSTGRES and bool(settings.REDIS_URL)
 
@@ -31,6 +34,8 @@ def _media_and_email(settings, tmp_path):
     """Every test writes uploads to its own folder and sends mail to the locmem outbox."""
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    # Hashing cost is for production; tests create many users.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.STORAGES = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
@@ -86,6 +91,3 @@ def fan_client(client, fan):
 def creator_client(client, creator):
     client.force_login(creator.user)
     return client
-
-
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API (e2e)

@@ -15,8 +15,14 @@ def image_bytes(fmt="PNG", size=(40, 30), color=(200, 80, 20), exif=None) -> byt
 
 
 def image_upload(name="photo.png", fmt="PNG", **kwargs) -> SimpleUploadedFile:
-    content_type = {"PNG": "image/png", "JPEG": "image/jpeg", "WEBP": "image/webp",
-                    "GIF": "image/gif", "BMP": "image/bmp", "TIFF": "image/tiff"}[fmt]
+    content_type = {
+        "PNG": "image/png",
+        "JPEG": "image/jpeg",
+        "WEBP": "image/webp",
+        "GIF": "image/gif",
+        "BMP": "image/bmp",
+        "TIFF": "image/tiff",
+    }[fmt]
     return SimpleUploadedFile(name, image_bytes(fmt, **kwargs), content_type=content_type)
 
 
