@@ -35,7 +35,6 @@ else:
     ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
 
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
-SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -205,7 +204,7 @@ SOCIALACCOUNT_PROVIDERS: dict = {}
 # --- Email --------------------------------------------------------------------------
 # https://docs.djangoproject.com/en/5.2/topics/email/
 if env.str("EMAIL_URL", default=""):
-    vars().update(env.email_url("EMAIL_URL"))
+    globals().update(env.email_url("EMAIL_URL"))
 else:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="relcommerce <hello@relcommerce.test>")
