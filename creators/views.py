@@ -5,6 +5,7 @@ from django.shortcuts import redirect, render
 
 from creators import selectors
 from creators.forms import AccountForm, EditProfileForm
+from creators.ratelimits import rate_limited
 from creators.services import creator_profile_update
 
 CREATORS_PER_PAGE = 24
@@ -22,6 +23,7 @@ def creator_detail(request, handle):
 
 
 @login_required
+@rate_limited("profile_edit", "30/h")
 def creator_edit(request, handle):
     profile = selectors.creator_profile_get_for_owner(user=request.user, handle=handle)
     initial = {"display_name": profile.display_name, "bio": profile.bio}
@@ -51,6 +53,7 @@ def studio(request):
 
 
 @login_required
+@rate_limited("account_edit", "30/h")
 def account(request):
     form = AccountForm(request.POST or None, instance=request.user)
     if request.method == "POST" and form.is_valid():

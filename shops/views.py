@@ -4,11 +4,13 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 
 from creators.forms import OpenShopForm
+from creators.ratelimits import rate_limited
 from creators.selectors import creator_profile_of
 from shops.services import shop_open
 
 
 @login_required
+@rate_limited("shop_open", "10/h")
 def open_shop(request):
     if creator_profile_of(request.user) is not None:
         messages.info(request, "You already have a shop.")
