@@ -135,3 +135,12 @@ def test_email_is_unique_case_insensitively():
     UserFactory(email="ana@example.com")
     with pytest.raises(IntegrityError):
         User.objects.create(email="ANA@example.com")
+
+
+def test_emails_name_the_site(client):
+    client.post(
+        reverse("account_signup"),
+        {"email": "new@example.com", "password1": PASSWORD, "password2": PASSWORD},
+    )
+    assert "relcommerce" in mail.outbox[0].body
+    assert "example.com!" not in mail.outbox[0].body
