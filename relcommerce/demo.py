@@ -1,0 +1,719 @@
+"""
+Demo data for `manage.py seed_demo`: believable creators, fans, follows and their history.
+
+Everything is derived from one integer seed, so the same seed always yields the same
+handles, names and follow graph. Each fan's data comes from its own `random.Random`
+keyed by (seed, fan number), which keeps the data stable when `--fans` grows: seeding
+60 fans and then 100 gives exactly what seeding 100 at once gives.
+
+Idempotent by natural keys: creators by handle, fans by email, follows by their unique
+(follower, followed) pair. A second run finds everything in place and writes nothing.
+
+Creators go through the real use case (`shops.services.shop_open`) and their images
+through the real image gate, so demo data looks exactly like data made in the browser.
+Fans and follows are bulk-inserted (one password hash shared by all) and the follow
+events copied from the follow rows in one set-based INSERT ... SELECT, so `--fans 100000`
+takes well under a minute rather than hours. Those events are *history* (`dispatched_at`
+= `created_at`, spread over the last 90 days), not new work for the event pipeline.
+
+Each phase (staff, creators, fans, follows) runs in one transaction: a crash leaves no
+half-written phase, and running the command again completes the rest. Products, posts
+and orders join `demo_seed` as further phases when their features land.
+"""
+
+import io
+import math
+import random
+import time
+from bisect import bisect
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from itertools import accumulate
+
+from allauth.account.models import EmailAddress
+from django.contrib.auth.hashers import make_password
+from django.contrib.contenttypes.models import ContentType
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection, transaction
+from django.db.models import Max
+from django.urls import reverse
+from django.utils import timezone
+from PIL import Image, ImageDraw, ImageFont
+
+from creators import images
+from creators.images import CleanImage, clean_image_upload
+from creators.models import CreatorProfile, EngagementEvent, EventKind, Follow, User
+from creators.selectors import handle_is_taken
+from shops.models import Shop
+from shops.services import shop_open
+
+DEMO_DOMAIN = "demo.relcommerce.test"
+# Public by design: printed by the command for anyone to log in to a demo site. The
+# command refuses to run with DEBUG off unless told that this is really intended.
+DEMO_PASSWORD = "relcommerce-demo"  # noqa: S105
+ADMIN_EMAIL = f"admin@{DEMO_DOMAIN}"
+
+DEFAULT_SEED = 42
+DEFAULT_FANS = 60
+DEFAULT_CREATORS = 8
+BATCH_SIZE = 5000
+
+HISTORY_DAYS = 90  # follows (and their events) spread over this many days before now
+FAN_JOIN_DAYS = 120  # fans joined within this many days; recent sign-ups more common
+DEMO_FAN_FOLLOWS = 4  # fan00001, the printed fan login, follows this many top creators
+# How many creators a fan follows (capped by the number of creators), and how often.
+FOLLOW_COUNTS = (1, 2, 3, 4, 6)
+FOLLOW_COUNT_WEIGHTS = (50, 25, 12, 8, 5)  # two on average
+# Creator popularity follows a Zipf law over their rank: a few creators are far more
+# followed than the rest, as on every real platform.
+POPULARITY_EXPONENT = 1.5  # with 8 creators the top one has ~10x the followers of the last
+
+Log = Callable[[str], None]
+
+
+# --- The cast --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CreatorSeed:
+    handle: str
+    display_name: str
+    owner_name: str
+    bio: str
+    colors: tuple[str, str, str]  # gradient start, gradient end, accent
+    featured: bool = False
+
+
+# Hand-written creators, most popular first. The first one is the printed creator login.
+CREATORS: tuple[CreatorSeed, ...] = (
+    CreatorSeed(
+        "mara_clay",
+        "Mara Clayworks",
+        "Mara Okafor",
+        "Wheel-thrown stoneware from a one-room studio in Porto. Speckled glazes, mugs "
+        "that fit two hands, and a kiln with opinions. New batches on the first Sunday "
+        "of the month.",
+        ("#b5562f", "#f1dcc3", "#5a2a17"),
+        featured=True,
+    ),
+    CreatorSeed(
+        "north_loop_knits",
+        "North Loop Knits",
+        "Ingrid Halvorsen",
+        "Hand-knit sweaters, hats and mittens in undyed Shetland and Norwegian wool. "
+        "Patterns for makers, finished pieces for everyone else.",
+        ("#3d5a80", "#e0e6ed", "#1d2d44"),
+        featured=True,
+    ),
+    CreatorSeed(
+        "ember_oak_roasters",
+        "Ember & Oak Roasters",
+        "Tomás Rivera",
+        "Small-batch coffee roasted every Tuesday and shipped by Wednesday. Direct-trade "
+        "lots from Huila, Sidamo and Minas Gerais, with tasting notes we actually taste.",
+        ("#3b2314", "#d9a05b", "#f4e1c1"),
+        featured=True,
+    ),
+    CreatorSeed(
+        "juno_draws",
+        "Juno Park Illustration",
+        "Juno Park",
+        "Risograph prints, zines and stickers about cats doing small jobs and plants "
+        "having big feelings. Commissions open twice a year.",
+        ("#2a9d8f", "#f6bd60", "#e76f51"),
+        featured=True,
+    ),
+    CreatorSeed(
+        "fern_hollow_candles",
+        "Fern Hollow Candles",
+        "Priya Natarajan",
+        "Hand-poured soy candles that smell like places: a pine forest after rain, a "
+        "bakery at six in the morning, a library in winter.",
+        ("#606c38", "#fefae0", "#283618"),
+    ),
+    CreatorSeed(
+        "saltwater_silver",
+        "Saltwater Silver",
+        "Elin Marsh",
+        "Rings, chains and tiny charms forged from recycled silver by the sea in "
+        "Cornwall. Every piece is stamped and comes with a story.",
+        ("#14213d", "#a8dadc", "#e5e5e5"),
+        featured=True,
+    ),
+    CreatorSeed(
+        "gwens_greenhouse",
+        "Gwen's Greenhouse",
+        "Gwen Adeyemi",
+        "Rooted cuttings of rare houseplants, grown in a converted Victorian greenhouse. "
+        "Care notes with every plant and a replacement if it sulks.",
+        ("#2d6a4f", "#b7e4c7", "#081c15"),
+    ),
+    CreatorSeed(
+        "lou_letterpress",
+        "Lou's Letterpress",
+        "Louis Bernard",
+        "Cards, notebooks and wedding suites printed on a 1912 Heidelberg platen. "
+        "Cotton paper, deep impressions, terrible puns optional.",
+        ("#9d0208", "#fdf0d5", "#370617"),
+    ),
+    CreatorSeed(
+        "bindery_and_bone",
+        "Bindery & Bone",
+        "Hana Sato",
+        "Hand-bound journals with Coptic stitching, marbled endpapers and paper that "
+        "takes fountain pen ink without a ghost.",
+        ("#6d597a", "#eaac8b", "#355070"),
+    ),
+    CreatorSeed(
+        "tidepool_soap",
+        "Tidepool Soap Co.",
+        "Marisol Vega",
+        "Cold-process soaps with seaweed, clay and cold-pressed oils, cured for six "
+        "weeks and wrapped in paper, never plastic.",
+        ("#0077b6", "#caf0f8", "#03045e"),
+    ),
+)
+
+FIRST_NAMES = (
+    "Ada", "Aiko", "Amara", "Ana", "Anders", "Aziz", "Bea", "Bruno", "Camille", "Chen",
+    "Dara", "Diego", "Elif", "Emeka", "Esme", "Farah", "Felix", "Freya", "Gabriel", "Hana",
+    "Hugo", "Imani", "Ines", "Isak", "Jonah", "Kai", "Kavya", "Leila", "Leon", "Lucia",
+    "Malik", "Mateo", "Maya", "Mei", "Mina", "Nadia", "Nico", "Noor", "Olu", "Omar",
+    "Priya", "Rafael", "Rosa", "Sami", "Sana", "Sofia", "Tariq", "Theo", "Yara", "Zoe",
+)  # fmt: skip
+LAST_NAMES = (
+    "Abara", "Almeida", "Andersson", "Bakker", "Bianchi", "Brennan", "Castillo", "Chowdhury",
+    "Costa", "Dubois", "Eriksen", "Fischer", "Fontaine", "Garcia", "Haddad", "Hansen",
+    "Ito", "Jensen", "Kaur", "Kim", "Kowalski", "Laine", "Lopez", "Mbeki", "Moreau",
+    "Murphy", "Nakamura", "Novak", "Nowak", "Okafor", "Olsen", "Park", "Petrov", "Quinn",
+    "Rahman", "Reyes", "Rossi", "Santos", "Schmidt", "Silva", "Singh", "Tanaka", "Torres",
+    "Varga", "Walsh", "Weber", "Yilmaz", "Young", "Zhang", "Zielinski",
+)  # fmt: skip
+
+# Crafts for generated creators: handle suffix, display-name suffix, what they make.
+CRAFTS = (
+    ("woodworks", "Woodworks", "Spoons, boards and stools carved from storm-fallen oak."),
+    ("pottery", "Pottery", "Everyday tableware thrown on the wheel and glazed in small batches."),
+    ("prints", "Prints", "Screen-printed posters and tote bags in limited runs."),
+    ("leather", "Leathercraft", "Wallets and belts in vegetable-tanned leather, saddle-stitched."),
+    ("glass", "Glass Studio", "Blown glass tumblers and vases, every one a little different."),
+    ("quilts", "Quilts", "Patchwork quilts pieced from vintage shirting and feed sacks."),
+    ("tea", "Tea Co.", "Loose-leaf blends mixed by hand, named after the weather."),
+    ("hotsauce", "Hot Sauce", "Fermented chilli sauces, from gentle to regrettable."),
+    ("weaving", "Weaving", "Wall hangings and table runners woven on a floor loom."),
+    ("vintage", "Vintage", "Hand-picked vintage denim and workwear, mended and washed."),
+    ("honey", "Honey", "Raw honey from a dozen rooftop hives, harvested twice a year."),
+    ("baskets", "Baskets", "Willow and rush baskets woven from our own coppice."),
+    ("jewelry", "Jewelry", "Brass and gold-fill earrings shaped by hand."),
+    ("bakes", "Bakes", "Shortbread, biscotti and granola that travel well."),
+    ("dyeworks", "Dyeworks", "Yarn and linen dyed with madder, indigo and weld."),
+    ("bikes", "Bike Works", "Restored steel road bikes and hand-sewn saddle bags."),
+)  # fmt: skip
+BIO_CLOSERS = (
+    "Made to order in small batches.",
+    "Ships every Friday.",
+    "Studio visits by appointment.",
+    "Everything is made by one pair of hands.",
+    "Restocks are announced here first.",
+    "Gift wrapping on request.",
+)
+PALETTES = (
+    ("#264653", "#e9c46a", "#f4a261"),
+    ("#5f0f40", "#fb8b24", "#0f4c5c"),
+    ("#1b4332", "#d8f3dc", "#40916c"),
+    ("#22223b", "#c9ada7", "#4a4e69"),
+    ("#bc4749", "#f2e8cf", "#386641"),
+    ("#003049", "#fcbf49", "#d62828"),
+    ("#7b2cbf", "#e0aaff", "#240046"),
+    ("#335c67", "#fff3b0", "#e09f3e"),
+)
+
+
+def fan_email(index: int) -> str:
+    return f"fan{index:05d}@{DEMO_DOMAIN}"
+
+
+def creator_email(handle: str) -> str:
+    return f"{handle.lower()}@{DEMO_DOMAIN}"
+
+
+def creator_plan(*, seed: int, count: int) -> list[CreatorSeed]:
+    """The creators to seed, most popular first: the hand-written ones, then generated."""
+    plan = list(CREATORS[:count])
+    rng = random.Random(f"{seed}:creators")
+    taken = {creator.handle.lower() for creator in plan}
+    while len(plan) < count:
+        first = rng.choice(FIRST_NAMES)
+        slug, title, blurb = rng.choice(CRAFTS)
+        handle = f"{first.lower()}_{slug}"
+        if handle in taken:
+            handle = f"{handle}{rng.randint(2, 999)}"
+            if handle in taken:
+                continue
+        taken.add(handle)
+        plan.append(
+            CreatorSeed(
+                handle=handle,
+                display_name=f"{first} {title}",
+                owner_name=f"{first} {rng.choice(LAST_NAMES)}",
+                bio=f"{blurb} {rng.choice(BIO_CLOSERS)}",
+                colors=rng.choice(PALETTES),
+            )
+        )
+    return plan
+
+
+# --- Images ----------------------------------------------------------------------------
+
+
+def _rgb(color: str) -> tuple[int, int, int]:
+    color = color.lstrip("#")
+    return int(color[0:2], 16), int(color[2:4], 16), int(color[4:6], 16)
+
+
+def _gradient(size: tuple[int, int], start: str, end: str, angle: float) -> Image.Image:
+    """A linear gradient from `start` to `end` at `angle` degrees, filling `size`."""
+    width, height = size
+    side = math.ceil(math.hypot(width, height)) + 2
+    # A square rotated about its centre still covers the circle inscribed in it, and the
+    # centred width x height crop lies inside that circle.
+    mask = Image.linear_gradient("L").resize((side, side)).rotate(angle, Image.Resampling.BICUBIC)
+    left, top = (side - width) // 2, (side - height) // 2
+    mask = mask.crop((left, top, left + width, top + height))
+    return Image.composite(
+        Image.new("RGB", size, _rgb(end)), Image.new("RGB", size, _rgb(start)), mask
+    )
+
+
+def _png(image: Image.Image) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG", compress_level=1)  # the image gate re-encodes it anyway
+    return buffer.getvalue()
+
+
+def _initials(display_name: str) -> str:
+    words = [word for word in display_name.replace("&", " ").split() if word[0].isalnum()]
+    return "".join(word[0] for word in words[:2]).upper()
+
+
+def avatar_png(creator: CreatorSeed, *, seed: int) -> bytes:
+    """A 400 x 400 avatar: gradient, a few soft circles, and the creator's initials."""
+    rng = random.Random(f"{seed}:avatar:{creator.handle}")
+    size = 400
+    start, end, accent = creator.colors
+    image = _gradient((size, size), start, end, rng.uniform(0, 360)).convert("RGBA")
+    overlay = Image.new("RGBA", image.size, (0, 0, 0, 0))
+    draw = ImageDraw.Draw(overlay)
+    for _ in range(rng.randint(3, 6)):
+        radius = rng.randint(40, 150)
+        x, y = rng.randint(0, size), rng.randint(0, size)
+        fill = (*_rgb(rng.choice((accent, end, "#ffffff"))), rng.randint(40, 110))
+        draw.ellipse((x - radius, y - radius, x + radius, y + radius), fill=fill)
+    image = Image.alpha_composite(image, overlay)
+    draw = ImageDraw.Draw(image)
+    font = ImageFont.load_default(size=170)
+    centre = (size // 2, size // 2 + 6)
+    draw.text((centre[0] + 4, centre[1] + 5), _initials(creator.display_name), font=font,
+              fill=(0, 0, 0, 90), anchor="mm")  # fmt: skip
+    draw.text(centre, _initials(creator.display_name), font=font, fill="#ffffff", anchor="mm")
+    return _png(image.convert("RGB"))
+
+
+def banner_png(creator: CreatorSeed, *, seed: int) -> bytes:
+    """An 1800 x 600 banner (the largest banner variant): gradient and a pattern."""
+    rng = random.Random(f"{seed}:banner:{creator.handle}")
+    width, height = 1800, 600
+    start, end, accent = creator.colors
+    image = _gradient((width, height), start, end, rng.uniform(0, 360)).convert("RGBA")
+    overlay = Image.new("RGBA", image.size, (0, 0, 0, 0))
+    draw = ImageDraw.Draw(overlay)
+    motif = rng.choice(("circles", "dots", "waves", "stripes"))
+    ink = _rgb(accent)
+    if motif == "circles":
+        for _ in range(rng.randint(8, 14)):
+            radius = rng.randint(60, 260)
+            x, y = rng.randint(0, width), rng.randint(0, height)
+            draw.ellipse((x - radius, y - radius, x + radius, y + radius),
+                         fill=(*ink, rng.randint(30, 90)))  # fmt: skip
+    elif motif == "dots":
+        step = rng.randint(40, 70)
+        for row, y in enumerate(range(step // 2, height, step)):
+            for x in range(step // 2 + (row % 2) * step // 2, width, step):
+                radius = rng.randint(5, 12)
+                draw.ellipse((x - radius, y - radius, x + radius, y + radius), fill=(*ink, 110))
+    elif motif == "waves":
+        amplitude, wavelength = rng.randint(15, 40), rng.randint(180, 360)
+        for y0 in range(-40, height + 40, rng.randint(45, 80)):
+            points = [
+                (x, y0 + amplitude * math.sin(2 * math.pi * x / wavelength))
+                for x in range(0, width + 10, 10)
+            ]
+            draw.line(points, fill=(*ink, 120), width=rng.randint(4, 10))
+    else:
+        gap, thickness = rng.randint(60, 120), rng.randint(14, 40)
+        for x in range(-height, width, gap):
+            draw.polygon(
+                [
+                    (x, height),
+                    (x + thickness, height),
+                    (x + thickness + height, 0),
+                    (x + height, 0),
+                ],
+                fill=(*ink, 80),
+            )
+    return _png(Image.alpha_composite(image, overlay).convert("RGB"))
+
+
+def _through_gate(name: str, content: bytes) -> CleanImage:
+    """Hand generated PNG bytes through the same gate as a browser upload."""
+    return clean_image_upload(SimpleUploadedFile(name, content, content_type="image/png"))
+
+
+# --- Report ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    role: str
+    email: str
+    url: str
+
+
+@dataclass
+class SeedReport:
+    seed: int
+    staff_created: int = 0
+    creators: int = 0
+    creators_created: int = 0
+    fans: int = 0
+    fans_created: int = 0
+    follows_created: int = 0
+    events_created: int = 0
+    seconds: float = 0.0
+    logins: list[DemoLogin] = field(default_factory=list)
+
+
+def demo_logins() -> list[DemoLogin]:
+    """The demo accounts that exist in the database, all with `DEMO_PASSWORD`."""
+    logins = []
+    if User.objects.filter(email=ADMIN_EMAIL).exists():
+        logins.append(DemoLogin("staff", ADMIN_EMAIL, reverse("admin:index")))
+    profile = (
+        CreatorProfile.objects.filter(user__email=creator_email(CREATORS[0].handle))
+        .select_related("user")
+        .first()
+    )
+    if profile is not None:
+        logins.append(DemoLogin("creator", profile.user.email, profile.get_absolute_url()))
+    if User.objects.filter(email=fan_email(1)).exists():
+        logins.append(DemoLogin("fan", fan_email(1), reverse("account_login")))
+    return logins
+
+
+def database_has_creators() -> bool:
+    return CreatorProfile.objects.exists()
+
+
+# --- Seeding ---------------------------------------------------------------------------
+
+
+def demo_seed(
+    *,
+    seed: int = DEFAULT_SEED,
+    fans: int = DEFAULT_FANS,
+    creators: int = DEFAULT_CREATORS,
+    log: Log | None = None,
+) -> SeedReport:
+    """Seed (or complete) the demo data set; safe to run any number of times."""
+    if fans < 0 or creators < 1:
+        raise ValueError("seed_demo needs at least one creator and a non-negative fan count.")
+    log = log or (lambda message: None)
+    started = time.monotonic()
+    # Whole seconds: timestamps read like real ones, and microseconds carry no meaning.
+    now = timezone.now().replace(microsecond=0)
+    # Hashing is deliberately slow: do it once and share the hash among all demo users.
+    password_hash = make_password(DEMO_PASSWORD)
+    report = SeedReport(seed=seed)
+
+    report.staff_created = _staff_seed(password_hash=password_hash)
+
+    phase = time.monotonic()
+    profiles, report.creators_created = _creators_seed(
+        plan=creator_plan(seed=seed, count=creators),
+        seed=seed,
+        now=now,
+        password_hash=password_hash,
+    )
+    report.creators = len(profiles)
+    log(f"creators: {report.creators_created} new of {report.creators} ({_since(phase)})")
+
+    phase = time.monotonic()
+    fan_ids, report.fans_created = _fans_seed(
+        seed=seed, count=fans, now=now, password_hash=password_hash
+    )
+    report.fans = len(fan_ids)
+    log(f"fans: {report.fans_created} new of {report.fans} ({_since(phase)})")
+
+    phase = time.monotonic()
+    report.follows_created, report.events_created = _follows_seed(
+        seed=seed, fan_ids=fan_ids, profiles=profiles, now=now
+    )
+    log(f"follows: {report.follows_created} new, with their follow events ({_since(phase)})")
+
+    report.logins = demo_logins()
+    report.seconds = time.monotonic() - started
+    return report
+
+
+def _since(started: float) -> str:
+    return f"{time.monotonic() - started:.1f} s"
+
+
+def _batches(items: Sequence, size: int = BATCH_SIZE) -> Iterator[Sequence]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _verified_address(user: User) -> None:
+    EmailAddress.objects.get_or_create(
+        user=user, email=user.email, defaults={"verified": True, "primary": True}
+    )
+
+
+@transaction.atomic
+def _staff_seed(*, password_hash: str) -> int:
+    if User.objects.filter(email=ADMIN_EMAIL).exists():
+        return 0
+    admin = User.objects.create(
+        email=ADMIN_EMAIL,
+        name="Demo Staff",
+        password=password_hash,
+        is_staff=True,
+        is_superuser=True,
+    )
+    _verified_address(admin)
+    return 1
+
+
+def _creators_seed(
+    *, plan: list[CreatorSeed], seed: int, now: datetime, password_hash: str
+) -> tuple[list[CreatorProfile], int]:
+    """Open a shop for every planned creator that does not exist yet, in one transaction."""
+    written: list[str] = []  # image files, deleted again if the phase rolls back
+    profiles: list[CreatorProfile] = []
+    created = 0
+    try:
+        with transaction.atomic():
+            for creator in plan:
+                if handle_is_taken(handle=creator.handle):
+                    profiles.append(CreatorProfile.objects.get(handle__iexact=creator.handle))
+                    continue
+                profile = _creator_open(creator, seed=seed, now=now, password_hash=password_hash)
+                written += [profile.avatar.name, *profile.avatar_variants.values()]
+                written += [profile.banner.name, *profile.banner_variants.values()]
+                profiles.append(profile)
+                created += 1
+    except BaseException:
+        images.delete_files(written)
+        raise
+    return profiles, created
+
+
+def _creator_open(
+    creator: CreatorSeed, *, seed: int, now: datetime, password_hash: str
+) -> CreatorProfile:
+    rng = random.Random(f"{seed}:creator:{creator.handle}")
+    # Creators opened their shops well before the follow history begins.
+    opened = now - timedelta(days=rng.randint(HISTORY_DAYS + 5, 720), seconds=rng.randint(0, 86399))
+    user, _ = User.objects.get_or_create(
+        email=creator_email(creator.handle),
+        defaults={"name": creator.owner_name, "password": password_hash, "date_joined": opened},
+    )
+    _verified_address(user)
+    shop = shop_open(
+        user=user,
+        handle=creator.handle,
+        display_name=creator.display_name,
+        bio=creator.bio,
+        avatar=_through_gate(f"{creator.handle}-avatar.png", avatar_png(creator, seed=seed)),
+        banner=_through_gate(f"{creator.handle}-banner.png", banner_png(creator, seed=seed)),
+    )
+    profile = shop.creator
+    # Backdate the shop's opening (and mark its event as handled history) so the follow
+    # history that follows makes sense; staff choose the featured creators.
+    CreatorProfile.objects.filter(pk=profile.pk).update(
+        created_at=opened, updated_at=opened, is_featured=creator.featured
+    )
+    Shop.objects.filter(pk=shop.pk).update(created_at=opened, updated_at=opened)
+    EngagementEvent.objects.filter(creator=profile, kind=EventKind.SHOP_OPENED).update(
+        created_at=opened, dispatched_at=opened
+    )
+    profile.refresh_from_db()
+    return profile
+
+
+def _fan_profile(*, seed: int, index: int, now: datetime) -> tuple[str, datetime]:
+    """Name and sign-up time of fan number `index`; depends on nothing else."""
+    rng = random.Random(f"{seed}:fan:{index}")
+    name = f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}"
+    days_ago = FAN_JOIN_DAYS * rng.random() ** 1.5  # more recent sign-ups than old ones
+    joined = now - timedelta(days=days_ago, hours=1)
+    return name, joined.replace(microsecond=0)
+
+
+def _fans_seed(
+    *, seed: int, count: int, now: datetime, password_hash: str
+) -> tuple[list[tuple[int, int]], int]:
+    """Create the missing fans 1..count; return [(fan number, user id)] for all of them."""
+    existing = dict(
+        User.objects.filter(email__startswith="fan", email__endswith=f"@{DEMO_DOMAIN}")
+        .values_list("email", "id")
+        .iterator(chunk_size=BATCH_SIZE)
+    )
+    fan_ids: list[tuple[int, int]] = []
+    created = 0
+    with transaction.atomic():
+        for batch in _batches(range(1, count + 1)):
+            new: list[tuple[int, User]] = []
+            for index in batch:
+                email = fan_email(index)
+                if email in existing:
+                    fan_ids.append((index, existing[email]))
+                    continue
+                name, joined = _fan_profile(seed=seed, index=index, now=now)
+                new.append(
+                    (
+                        index,
+                        User(email=email, name=name, password=password_hash, date_joined=joined),
+                    )
+                )
+            if not new:
+                continue
+            # PostgreSQL and SQLite (3.35+) return the new ids from a bulk insert.
+            users = User.objects.bulk_create([user for _, user in new])
+            # Verified and primary, so demo fans can log in. ignore_conflicts: an address
+            # someone registered by hand must not make the seeding fail.
+            EmailAddress.objects.bulk_create(
+                [
+                    EmailAddress(user_id=u.pk, email=u.email, verified=True, primary=True)
+                    for u in users
+                ],
+                ignore_conflicts=True,
+            )
+            fan_ids += [(index, user.pk) for index, user in new]
+            created += len(new)
+    fan_ids.sort()
+    return fan_ids, created
+
+
+def _fan_follows(
+    *, seed: int, index: int, joined: datetime, now: datetime, cum_weights: list[float]
+) -> list[tuple[int, datetime]]:
+    """Which creators (by popularity rank) fan number `index` follows, and when."""
+    rng = random.Random(f"{seed}:follows:{index}")
+    creators = len(cum_weights)
+    if index == 1:
+        ranks = list(range(min(DEMO_FAN_FOLLOWS, creators)))
+    else:
+        wanted = min(creators, rng.choices(FOLLOW_COUNTS, FOLLOW_COUNT_WEIGHTS)[0])
+        total = cum_weights[-1]
+        ranks = []
+        for _ in range(30 * wanted):  # weighted draws without repeats; bounded
+            rank = min(bisect(cum_weights, rng.random() * total), creators - 1)
+            if rank not in ranks:
+                ranks.append(rank)
+                if len(ranks) == wanted:
+                    break
+    start = max(joined, now - timedelta(days=HISTORY_DAYS))
+    window = max(int((now - start).total_seconds()), 1)
+    return [(rank, start + timedelta(seconds=rng.randrange(window))) for rank in ranks]
+
+
+def _follows_seed(
+    *,
+    seed: int,
+    fan_ids: list[tuple[int, int]],
+    profiles: list[CreatorProfile],
+    now: datetime,
+) -> tuple[int, int]:
+    """Create the missing follows of every fan, each with its `follow` event, in one transaction."""
+    if not profiles:
+        return 0, 0
+    cum_weights = list(
+        accumulate(1 / (rank + 1) ** POPULARITY_EXPONENT for rank in range(len(profiles)))
+    )
+    follow_type = ContentType.objects.get_for_model(Follow)
+    follows_created = events_created = 0
+    with transaction.atomic():
+        for batch in _batches(fan_ids):
+            lowest = min(user_id for _, user_id in batch)
+            highest = max(user_id for _, user_id in batch)
+            in_batch = Follow.objects.filter(follower_id__gte=lowest, follower_id__lte=highest)
+            # One range scan of the (follower, followed) unique index per batch.
+            existing = set(in_batch.values_list("follower_id", "followed_id"))
+            new: list[Follow] = []
+            for index, user_id in batch:
+                _, joined = _fan_profile(seed=seed, index=index, now=now)
+                for rank, at in _fan_follows(
+                    seed=seed, index=index, joined=joined, now=now, cum_weights=cum_weights
+                ):
+                    followed_id = profiles[rank].user_id
+                    if followed_id == user_id or (user_id, followed_id) in existing:
+                        continue
+                    new.append(Follow(follower_id=user_id, followed_id=followed_id, created_at=at))
+            if not new:
+                continue
+            watermark = Follow.objects.aggregate(last=Max("id"))["last"] or 0
+            Follow.objects.bulk_create(new, ignore_conflicts=True)
+            follows_created += len(new)
+            events_created += _follow_events_insert(
+                follow_type_id=follow_type.pk,
+                after_id=watermark,
+                follower_range=(lowest, highest),
+            )
+    return follows_created, events_created
+
+
+def _follow_events_insert(
+    *, follow_type_id: int, after_id: int, follower_range: tuple[int, int]
+) -> int:
+    """Write the `follow` event of every follow just inserted, in one set-based statement.
+
+    Building hundreds of thousands of event objects in Python would take most of the
+    seeding time; the database copies them from the follow rows instead. The events are
+    history, not new work: dispatched when they happened, so the pipeline skips them.
+    """
+    quote = connection.ops.quote_name
+    event, follow, profile = (m._meta for m in (EngagementEvent, Follow, CreatorProfile))
+    columns = ", ".join(
+        quote(event.get_field(name).column)
+        for name in (
+            "kind", "actor", "creator", "target_type", "target_id", "payload", "created_at",
+            "dispatched_at",
+        )
+    )  # fmt: skip
+    payload = event.get_field("payload").get_db_prep_save({}, connection)
+    # Only identifiers from the models' own metadata, quoted, are interpolated; every
+    # value is a query parameter.
+    sql = (  # noqa: S608
+        "INSERT INTO {event} ({columns}) "
+        "SELECT %s, f.{follower}, p.{pk}, %s, f.{id}, %s, f.{created}, f.{created} "
+        "FROM {follow} f JOIN {profile} p ON p.{user} = f.{followed} "
+        "WHERE f.{id} > %s AND f.{follower} BETWEEN %s AND %s"
+    ).format(
+        event=quote(event.db_table),
+        columns=columns,
+        follow=quote(follow.db_table),
+        profile=quote(profile.db_table),
+        follower=quote(follow.get_field("follower").column),
+        followed=quote(follow.get_field("followed").column),
+        created=quote(follow.get_field("created_at").column),
+        id=quote(follow.pk.column),
+        pk=quote(profile.pk.column),
+        user=quote(profile.get_field("user").column),
+    )
+    params = [EventKind.FOLLOW.value, follow_type_id, payload, after_id, *follower_range]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount

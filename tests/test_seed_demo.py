@@ -1,0 +1,300 @@
+"""`manage.py seed_demo`: believable, deterministic, idempotent demo data."""
+
+from datetime import timedelta
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from allauth.account.models import EmailAddress
+from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.urls import reverse
+from django.utils import timezone
+
+from creators.handles import validate_handle
+from creators.models import CreatorProfile, EngagementEvent, EventKind, Follow, User
+from relcommerce import demo
+from shops.models import Shop
+
+pytestmark = pytest.mark.django_db
+
+# Image processing dominates a seeding run, so most tests seed two creators only.
+SMALL = ("--fans", "30", "--creators", "2")
+FULL_SIZE_PNG = demo._png
+
+
+@pytest.fixture(autouse=True)
+def _demo_site(settings):
+    """A demo site runs with DEBUG on (tests run with it off, which the command refuses).
+
+    The command hashes the demo password once; keep that cheap in tests.
+    """
+    settings.DEBUG = True
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _quick_images(monkeypatch):
+    """Generated images at a quarter of their size: storing full-size ones costs ~1 s each."""
+    monkeypatch.setattr(demo, "_png", lambda image: FULL_SIZE_PNG(image.reduce(4)))
+
+
+@pytest.fixture
+def full_size_images(monkeypatch):
+    monkeypatch.setattr(demo, "_png", FULL_SIZE_PNG)
+
+
+def seed(*args: str) -> str:
+    out = StringIO()
+    call_command("seed_demo", *args, stdout=out)
+    return out.getvalue()
+
+
+def counts() -> dict[str, int]:
+    return {
+        model.__name__: model.objects.count()
+        for model in (User, EmailAddress, CreatorProfile, Shop, Follow, EngagementEvent)
+    }
+
+
+def follow_pairs() -> set[tuple[str, str]]:
+    return set(Follow.objects.values_list("follower__email", "followed__creator_profile__handle"))
+
+
+def media_files(settings) -> set[Path]:
+    root = Path(settings.MEDIA_ROOT)
+    return {path for path in root.rglob("*") if path.is_file()} if root.exists() else set()
+
+
+def test_seeds_creators_through_shop_open_with_images_on_disk():
+    output = seed(*SMALL)
+
+    profiles = list(CreatorProfile.objects.order_by("handle"))
+    assert [p.handle for p in profiles] == sorted(c.handle for c in demo.CREATORS[:2])
+    for profile in profiles:
+        assert Shop.objects.filter(creator=profile, name=profile.display_name).exists()
+        assert profile.bio and profile.display_name
+        assert set(profile.avatar_variants) == {"sm", "md", "lg"}
+        assert set(profile.banner_variants) == {"md", "lg"}
+        for name in (profile.avatar.name, *profile.avatar_variants.values()):
+            assert default_storage.exists(name), name
+        for name in (profile.banner.name, *profile.banner_variants.values()):
+            assert default_storage.exists(name), name
+        # The shop's opening is history from before the 90-day follow window.
+        opened = EngagementEvent.objects.get(creator=profile, kind=EventKind.SHOP_OPENED)
+        assert opened.dispatched_at == opened.created_at == profile.created_at
+        assert profile.created_at < timezone.now() - timedelta(days=demo.HISTORY_DAYS)
+    assert all(p.is_featured for p in profiles)  # the first hand-written ones are featured
+    assert "Demo data ready" in output
+
+
+def test_the_creator_page_shows_the_seeded_images(client):
+    seed("--fans", "0", "--creators", "1")
+    profile = CreatorProfile.objects.get()
+
+    response = client.get(profile.get_absolute_url())
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert any(url in html for url in profile.avatar_urls.values())
+    assert any(url in html for url in profile.banner_urls.values())
+
+
+def test_output_lists_the_demo_logins_with_the_password():
+    output = seed(*SMALL)
+
+    assert demo.DEMO_PASSWORD in output
+    for email in (demo.ADMIN_EMAIL, demo.creator_email(demo.CREATORS[0].handle), demo.fan_email(1)):
+        assert email in output
+
+
+def test_demo_accounts_can_log_in(client):
+    seed(*SMALL)
+    admin = User.objects.get(email=demo.ADMIN_EMAIL)
+    assert admin.is_staff and admin.is_superuser
+
+    # Through allauth's login form, which requires a verified address.
+    for email in (demo.fan_email(1), demo.fan_email(30), demo.creator_email("mara_clay")):
+        response = client.post(
+            reverse("account_login"), {"login": email, "password": demo.DEMO_PASSWORD}
+        )
+        assert response.status_code == 302, email
+        assert int(client.session["_auth_user_id"]) == User.objects.get(email=email).pk
+        client.logout()
+
+    assert client.login(email=demo.ADMIN_EMAIL, password=demo.DEMO_PASSWORD)
+    assert client.get(reverse("admin:index")).status_code == 200
+
+
+def test_fans_are_bulk_created_with_verified_primary_addresses():
+    seed(*SMALL)
+
+    fans = User.objects.filter(email__startswith="fan", email__endswith=f"@{demo.DEMO_DOMAIN}")
+    assert fans.count() == 30
+    assert set(fans.values_list("email", flat=True)) == {demo.fan_email(i) for i in range(1, 31)}
+    assert all(fan.name and fan.has_usable_password() for fan in fans)
+    # One hash (one salt) shared by all: hashing 100,000 passwords would take hours.
+    assert fans.values("password").distinct().count() == 1
+    assert EmailAddress.objects.filter(user__in=fans, verified=True, primary=True).count() == 30
+    assert not fans.filter(is_staff=True).exists()
+
+
+def test_follows_come_with_their_follow_events_as_history():
+    seed(*SMALL)
+    after = timezone.now()
+
+    follows = list(Follow.objects.select_related("follower", "followed__creator_profile"))
+    assert follows
+    creators = set(CreatorProfile.objects.values_list("user_id", flat=True))
+    events = {
+        event.target_id: event for event in EngagementEvent.objects.filter(kind=EventKind.FOLLOW)
+    }
+    assert len(events) == len(follows)
+    for follow in follows:
+        assert follow.followed_id in creators
+        assert follow.follower.date_joined <= follow.created_at <= after
+        assert follow.created_at >= after - timedelta(days=demo.HISTORY_DAYS + 1)
+        event = events[follow.pk]
+        assert event.target == follow
+        assert event.actor_id == follow.follower_id
+        assert event.creator == follow.followed.creator_profile
+        assert event.created_at == event.dispatched_at == follow.created_at
+    # Nothing is left for the event pipeline to do.
+    assert not EngagementEvent.objects.filter(dispatched_at__isnull=True).exists()
+    # The printed fan login has a feed to look at.
+    assert Follow.objects.filter(follower__email=demo.fan_email(1)).count() == 2
+
+
+def test_popularity_is_skewed():
+    seed("--fans", "300", "--creators", "3")
+
+    followers = [
+        Follow.objects.filter(followed__creator_profile__handle=c.handle).count()
+        for c in demo.CREATORS[:3]
+    ]
+    assert followers[0] > followers[1] > followers[2] > 0
+    assert followers[0] >= 1.5 * followers[2]
+
+
+def test_running_twice_changes_nothing(settings):
+    seed(*SMALL)
+    first, files = counts(), media_files(settings)
+
+    output = seed(*SMALL)
+
+    assert counts() == first
+    assert media_files(settings) == files
+    assert demo.ADMIN_EMAIL in output
+
+
+def test_more_fans_adds_only_the_missing_ones_and_same_seed_gives_same_data():
+    seed("--fans", "20", "--creators", "2")
+    small = follow_pairs()
+    seed("--fans", "35", "--creators", "2")
+    grown, grown_counts = follow_pairs(), counts()
+    assert User.objects.filter(email__startswith="fan").count() == 35
+    assert small < grown
+
+    # Given a wiped database, when seeded at once with the same seed, the data is the same.
+    User.objects.all().delete()
+    seed("--fans", "35", "--creators", "2")
+    assert follow_pairs() == grown
+    assert counts() == grown_counts
+
+    # A different seed gives a different follow graph.
+    User.objects.all().delete()
+    seed("--fans", "35", "--creators", "2", "--seed", "7")
+    assert follow_pairs() != grown
+
+
+def test_if_empty_skips_when_a_creator_exists(creator):
+    before = counts()
+
+    output = seed("--if-empty")
+
+    assert "already has creators" in output
+    assert counts() == before
+
+
+def test_if_empty_seeds_an_empty_database():
+    output = seed("--if-empty", "--fans", "3", "--creators", "1")
+
+    assert CreatorProfile.objects.count() == 1
+    assert "Demo data ready" in output
+
+
+def test_a_crash_in_the_follows_phase_leaves_no_follow_but_keeps_earlier_phases(monkeypatch):
+    def crash(**kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(demo, "_follow_events_insert", crash)
+    with pytest.raises(RuntimeError):
+        seed("--fans", "10", "--creators", "1")
+
+    assert not Follow.objects.exists()
+    assert User.objects.filter(email__startswith="fan").count() == 10
+    monkeypatch.undo()
+    seed("--fans", "10", "--creators", "1")  # the next run completes the rest
+    assert Follow.objects.count() == EngagementEvent.objects.filter(kind=EventKind.FOLLOW).count()
+    assert Follow.objects.exists()
+
+
+def test_a_crash_in_the_creators_phase_leaves_no_creator_and_no_files(settings, monkeypatch):
+    real_banner = demo.banner_png
+
+    def banner_then_crash(creator, *, seed):
+        if creator.handle == demo.CREATORS[1].handle:
+            raise RuntimeError("boom")
+        return real_banner(creator, seed=seed)
+
+    monkeypatch.setattr(demo, "banner_png", banner_then_crash)
+    with pytest.raises(RuntimeError):
+        seed("--fans", "0", "--creators", "2")
+
+    assert not CreatorProfile.objects.exists()
+    assert not Shop.objects.exists()
+    assert media_files(settings) == set()
+
+
+def test_refuses_to_seed_production_unless_told(settings):
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="allow-production"):
+        seed("--fans", "0", "--creators", "1")
+    assert not User.objects.exists()
+
+
+@pytest.mark.parametrize("args", [("--fans", "-1"), ("--creators", "0")])
+def test_rejects_impossible_counts(args):
+    with pytest.raises(CommandError):
+        seed(*args)
+
+
+def test_creator_plan_is_deterministic_and_valid():
+    plan = demo.creator_plan(seed=42, count=30)
+
+    assert plan == demo.creator_plan(seed=42, count=30)
+    assert plan[: len(demo.CREATORS)] == list(demo.CREATORS)
+    assert demo.creator_plan(seed=7, count=30)[len(demo.CREATORS) :] != plan[len(demo.CREATORS) :]
+    handles = [creator.handle.lower() for creator in plan]
+    assert len(set(handles)) == len(handles)
+    for creator in plan:
+        try:
+            validate_handle(creator.handle)
+        except ValidationError as exc:  # pragma: no cover - message for the failure
+            pytest.fail(f"{creator.handle}: {exc}")
+    featured = sum(creator.featured for creator in demo.creator_plan(seed=42, count=8))
+    assert 4 <= featured <= 6
+
+
+def test_generated_images_are_deterministic_and_pass_the_image_gate(full_size_images):
+    creator = demo.CREATORS[0]
+
+    avatar = demo.avatar_png(creator, seed=42)
+    banner = demo.banner_png(creator, seed=42)
+
+    assert avatar == demo.avatar_png(creator, seed=42)
+    assert banner == demo.banner_png(creator, seed=42)
+    assert demo._through_gate("a.png", avatar).image.size == (400, 400)
+    assert demo._through_gate("b.png", banner).image.size == (1800, 600)
