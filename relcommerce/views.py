@@ -1,7 +1,14 @@
+from django.conf import settings
 from django.shortcuts import render
+from django.views.static import serve
 
 from creators.selectors import creators_featured
 
 
 def home(request):
     return render(request, "home.html", {"creators": creators_featured(limit=8)})
+
+
+def media(request, path):
+    """Uploaded files, from wherever MEDIA_ROOT points at the time of the request."""
+    return serve(request, path, document_root=settings.MEDIA_ROOT)

@@ -53,6 +53,9 @@ def test_fan_opens_a_shop_with_images_and_sees_their_page(fan_client, fan):
     assert profile.avatar_urls["lg"] in page
     assert profile.banner_urls["md"] in page
     assert "Your shop is open" in page
+    image = fan_client.get(profile.avatar_urls["md"])
+    assert image.status_code == 200
+    assert image["Content-Type"] == "image/webp"
 
 
 def test_opening_a_shop_records_its_first_event_and_dispatches_it(
