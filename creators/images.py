@@ -11,7 +11,7 @@ import io
 import logging
 import uuid
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -221,8 +221,20 @@ def delete_files(names) -> None:
             logger.warning("could not delete image file %s", name, exc_info=True)
 
 
-def variant_urls(variants: dict[str, str]) -> dict[str, str]:
-    return {key: default_storage.url(name) for key, name in (variants or {}).items()}
+class VariantURLs(Mapping):
+    """URLs of an image's variants, built only for the sizes a template asks for."""
+
+    def __init__(self, variants: dict[str, str] | None):
+        self._names = variants or {}
+
+    def __getitem__(self, key: str) -> str:
+        return default_storage.url(self._names[key])
+
+    def __iter__(self):
+        return iter(self._names)
+
+    def __len__(self) -> int:
+        return len(self._names)
 
 
 class ImageUploadField(forms.FileField):

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from creators.handles import HANDLE_MAX_LENGTH, validate_handle
-from creators.images import variant_urls
+from creators.images import VariantURLs
 
 
 class TimeStampedModel(models.Model):
@@ -109,12 +109,12 @@ class CreatorProfile(TimeStampedModel):
         return reverse("creators:detail", kwargs={"handle": self.handle})
 
     @property
-    def avatar_urls(self) -> dict[str, str]:
-        return variant_urls(self.avatar_variants)
+    def avatar_urls(self) -> VariantURLs:
+        return VariantURLs(self.avatar_variants)
 
     @property
-    def banner_urls(self) -> dict[str, str]:
-        return variant_urls(self.banner_variants)
+    def banner_urls(self) -> VariantURLs:
+        return VariantURLs(self.banner_variants)
 
     @property
     def initials(self) -> str:
