@@ -55,6 +55,15 @@ BANNER = ImageSpec(
     variants={"md": Variant(960, 320), "lg": Variant(1800, 600)},
 )
 
+PRODUCT = ImageSpec(
+    folder="products",
+    variants={
+        "grid": Variant(480, 480),
+        "page": Variant(1000, 1000, crop=False),
+        "zoom": Variant(2000, 2000, crop=False),
+    },
+)
+
 
 @dataclass
 class CleanImage:

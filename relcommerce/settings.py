@@ -218,6 +218,8 @@ MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / "media")))
 # Serve uploaded media from Django itself (fine for one box; use object storage beyond).
 SERVE_MEDIA = env.bool("SERVE_MEDIA", default=True)
+# Digital goods: never under MEDIA_URL; reached only through signed download links.
+PRIVATE_MEDIA_ROOT = Path(env.str("PRIVATE_MEDIA_ROOT", default=str(BASE_DIR / "private_media")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 
 from creators.models import CreatorProfile, TimeStampedModel
+from shops.storage import PrivateFileStorage
 
 
 def default_currency() -> str:
@@ -25,3 +26,126 @@ class Shop(TimeStampedModel):
 
     def __str__(self):
         return self.name
+
+
+class Tag(models.Model):
+    """A free-form product tag ("ceramics", "gift"), shared across shops for the catalog."""
+
+    name = models.CharField(max_length=40, unique=True)
+    slug = models.SlugField(max_length=50, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class ProductStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    PUBLISHED = "published", "Published"
+    ARCHIVED = "archived", "Archived"
+
+
+class ProductKind(models.TextChoices):
+    PHYSICAL = "physical", "Physical"
+    DIGITAL = "digital", "Digital download"
+
+
+class Product(TimeStampedModel):
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="products")
+    title = models.CharField(max_length=120)
+    slug = models.SlugField(
+        max_length=140,
+        help_text="Part of the product's URL; stays the same when the title changes.",
+    )
+    description = models.TextField(
+        max_length=20_000, blank=True, help_text="Markdown; rendered and sanitised."
+    )
+    description_html = models.TextField(blank=True, editable=False)
+    price = models.DecimalField(max_digits=10, decimal_places=2)
+    compare_at_price = models.DecimalField(
+        max_digits=10,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text="The former price, shown struck through. Must be above the price.",
+    )
+    kind = models.CharField(
+        max_length=16, choices=ProductKind.choices, default=ProductKind.PHYSICAL
+    )
+    stock = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Units available; empty means unlimited."
+    )
+    sku = models.CharField("SKU", max_length=64, blank=True)
+    tags = models.ManyToManyField(Tag, blank=True, related_name="products")
+    status = models.CharField(
+        max_length=16, choices=ProductStatus.choices, default=ProductStatus.DRAFT
+    )
+    published_at = models.DateTimeField(null=True, blank=True)
+    digital_file = models.FileField(
+        upload_to="downloads/", storage=PrivateFileStorage(), blank=True, max_length=255
+    )
+    sales_count = models.PositiveIntegerField(
+        default=0, help_text="Units sold (paid orders); the catalog's popularity sort."
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["shop", "slug"], name="product_slug_unique_per_shop"),
+            models.CheckConstraint(
+                condition=models.Q(price__gte=0), name="product_price_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(compare_at_price__isnull=True)
+                | models.Q(compare_at_price__gt=models.F("price")),
+                name="product_compare_at_above_price",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "-published_at"], name="product_status_published_idx"),
+            models.Index(
+                fields=["shop", "status", "-published_at"], name="product_shop_status_idx"
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        from django.urls import reverse
+
+        return reverse(
+            "shops:product", kwargs={"handle": self.shop.creator.handle, "slug": self.slug}
+        )
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == ProductStatus.PUBLISHED
+
+    @property
+    def in_stock(self) -> bool:
+        return self.stock is None or self.stock > 0
+
+
+class ProductImage(models.Model):
+    """One of a product's ordered images; the first (lowest position) is the cover."""
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="images")
+    image = models.ImageField(upload_to="products/")
+    variants = models.JSONField(default=dict, editable=False)
+    alt_text = models.CharField(max_length=200, blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self):
+        return f"{self.product_id}#{self.position}"
+
+    @property
+    def urls(self):
+        from creators.images import VariantURLs
+
+        return VariantURLs(self.variants)

@@ -33,6 +33,7 @@ def pytest_collection_modifyitems(config, items):
 def _media_and_email(settings, tmp_path):
     """Every test writes uploads to its own folder and sends mail to the locmem outbox."""
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private_media"
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     # Hashing cost is for production; tests create many users.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

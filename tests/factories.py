@@ -1,10 +1,13 @@
 """factory_boy factories shared by every test folder."""
 
+from decimal import Decimal
+
 import factory
 from django.conf import settings
+from django.utils import timezone
 
 from creators.models import CreatorProfile, Follow, User
-from shops.models import Shop
+from shops.models import Product, ProductKind, ProductStatus, Shop, Tag
 
 PASSWORD = "correct-horse-battery-staple"
 
@@ -58,3 +61,30 @@ class FollowFactory(factory.django.DjangoModelFactory):
 
     follower = factory.SubFactory(UserFactory)
     followed = factory.SubFactory(UserFactory)
+
+
+class TagFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Tag
+        django_get_or_create = ["slug"]
+
+    name = factory.Sequence(lambda n: f"tag {n}")
+    slug = factory.LazyAttribute(lambda tag: tag.name.replace(" ", "-"))
+
+
+class ProductFactory(factory.django.DjangoModelFactory):
+    """A published physical product with 10 in stock, unless told otherwise."""
+
+    class Meta:
+        model = Product
+
+    shop = factory.SubFactory(ShopFactory)
+    title = factory.Sequence(lambda n: f"Speckled mug {n}")
+    slug = factory.Sequence(lambda n: f"speckled-mug-{n}")
+    description = "Hand-thrown, **dishwasher safe**."
+    description_html = "<p>Hand-thrown, <strong>dishwasher safe</strong>.</p>"
+    price = Decimal("24.00")
+    kind = ProductKind.PHYSICAL
+    stock = 10
+    status = ProductStatus.PUBLISHED
+    published_at = factory.LazyFunction(timezone.now)
