@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 
 from relcommerce import health, views
+from shops import catalog_views
 
 admin.site.site_header = "relcommerce staff"
 admin.site.site_title = "relcommerce staff"
@@ -10,6 +11,7 @@ admin.site.site_title = "relcommerce staff"
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", health.healthz, name="healthz"),
+    path("shop/", catalog_views.catalog, name="catalog"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("", include("shops.urls")),
