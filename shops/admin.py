@@ -1,6 +1,8 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 
 from shops.models import Product, ProductImage, ProductStatus, Shop, Tag
+from shops.services import product_set_status
 
 
 @admin.register(Shop)
@@ -44,8 +46,22 @@ class ProductAdmin(admin.ModelAdmin):
 
     @admin.action(description="Archive (hide from fans)")
     def archive(self, request, queryset):
-        updated = queryset.update(status=ProductStatus.ARCHIVED)
-        self.message_user(request, f"Archived {updated} product(s).")
+        # Through the service, so the status rules hold here too (archived stays archived).
+        archived, refused = 0, 0
+        for product in queryset:
+            try:
+                product_set_status(product=product, status=ProductStatus.ARCHIVED)
+            except ValidationError:
+                refused += 1
+            else:
+                archived += 1
+        self.message_user(request, f"Archived {archived} product(s).")
+        if refused:
+            self.message_user(
+                request,
+                f"{refused} product(s) were already archived and stay as they are.",
+                level=messages.WARNING,
+            )
 
 
 @admin.register(Tag)

@@ -1,14 +1,38 @@
 """Writes a user can cause in commerce, one transaction per use case."""
 
-from django.conf import settings
-from django.db import transaction
+from decimal import Decimal
+from functools import partial
 
-from creators import images
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.text import slugify
+
+from creators import images as _images
 from creators.events import event_record
 from creators.images import CleanImage
 from creators.models import EventKind, User
+from creators.rich_text import markdown_to_html
 from creators.services import creator_profile_create
-from shops.models import Shop
+from shops.models import Product, ProductImage, ProductKind, ProductStatus, Shop, Tag
+
+MAX_PRODUCT_IMAGES = 8
+MAX_PRODUCT_TAGS = 10
+MAX_TAG_LENGTH = 40
+PRICE_MAX = Decimal("99999999.99")  # max_digits=10, decimal_places=2
+
+# Which status a product may move to from each status. Anything else is refused.
+STATUS_TRANSITIONS: dict[str, set[str]] = {
+    ProductStatus.DRAFT: {ProductStatus.PUBLISHED, ProductStatus.ARCHIVED},
+    ProductStatus.PUBLISHED: {ProductStatus.DRAFT, ProductStatus.ARCHIVED},
+    ProductStatus.ARCHIVED: {ProductStatus.DRAFT},
+}
+_STATUS_VERBS = {
+    ProductStatus.DRAFT: "moved back to draft",
+    ProductStatus.PUBLISHED: "published",
+    ProductStatus.ARCHIVED: "archived",
+}
 
 
 def shop_open(
@@ -21,7 +45,7 @@ def shop_open(
     banner: CleanImage | None = None,
 ) -> Shop:
     """A fan becomes a creator: profile, shop and the creator's first event, all or nothing."""
-    with images.discard_on_error(), transaction.atomic():
+    with _images.discard_on_error(), transaction.atomic():
         profile = creator_profile_create(
             user=user,
             handle=handle,
@@ -41,3 +65,283 @@ def shop_open(
             payload={"handle": profile.handle},
         )
     return shop
+
+
+# Products ---------------------------------------------------------------------------------
+
+
+def _validate_money(
+    *, price: Decimal | None, compare_at_price: Decimal | None
+) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    for field, value in (("price", price), ("compare_at_price", compare_at_price)):
+        if value is None:
+            if field == "price":
+                errors[field] = ["Enter a price."]
+            continue
+        if isinstance(value, float) or not isinstance(value, Decimal | int):
+            # Money is never held as a float: 0.1 + 0.2 != 0.3.
+            raise TypeError(f"{field} must be a Decimal, not {type(value).__name__}")
+        value = Decimal(value)
+        if not value.is_finite():
+            errors[field] = ["Enter a number."]
+        elif value < 0:
+            errors[field] = ["A price can’t be negative."]
+        elif value.as_tuple().exponent < -2:
+            errors[field] = ["Use at most 2 decimal places (e.g. 24.99)."]
+        elif value > PRICE_MAX:
+            errors[field] = ["Prices go up to 99,999,999.99."]
+    if (
+        not errors
+        and compare_at_price is not None
+        and price is not None
+        and Decimal(compare_at_price) <= Decimal(price)
+    ):
+        errors["compare_at_price"] = [
+            "The compare-at price is the former price: it must be above the price."
+        ]
+    return errors
+
+
+def _validate_product(
+    *,
+    title: str,
+    price: Decimal | None,
+    compare_at_price: Decimal | None,
+    kind: str,
+    stock: int | None,
+    image_count: int,
+) -> None:
+    errors = _validate_money(price=price, compare_at_price=compare_at_price)
+    if not title.strip():
+        errors["title"] = ["Give the product a title."]
+    if kind not in ProductKind.values:
+        errors["kind"] = ["Choose physical or digital."]
+    if stock is not None and stock < 0:
+        errors["stock"] = ["Stock can’t be negative."]
+    elif kind == ProductKind.PHYSICAL and stock is None:
+        errors["stock"] = ["Physical products need a stock number (0 if sold out)."]
+    if image_count > MAX_PRODUCT_IMAGES:
+        errors["images"] = [
+            f"A product can have at most {MAX_PRODUCT_IMAGES} images; "
+            f"this would make {image_count}."
+        ]
+    if errors:
+        raise ValidationError(errors)
+
+
+def _tags_by_name(names: list[str]) -> list[Tag]:
+    """Tags for `names` (trimmed, lowercased, de-duplicated), created when new."""
+    cleaned: dict[str, str] = {}
+    for raw in names:
+        name = " ".join(raw.split()).lower()
+        slug = slugify(name)
+        if not slug:
+            continue
+        if len(name) > MAX_TAG_LENGTH:
+            raise ValidationError(
+                {"tags": [f"Tags are at most {MAX_TAG_LENGTH} characters: “{name[:20]}…”."]}
+            )
+        cleaned.setdefault(slug, name)
+    if len(cleaned) > MAX_PRODUCT_TAGS:
+        raise ValidationError({"tags": [f"Use at most {MAX_PRODUCT_TAGS} tags."]})
+    tags = []
+    for slug, name in cleaned.items():
+        tag = Tag.objects.filter(slug=slug).first() or Tag.objects.filter(name=name).first()
+        if tag is None:
+            try:
+                with transaction.atomic():  # savepoint: a concurrent create of the same tag
+                    tag = Tag.objects.create(name=name, slug=slug)
+            except IntegrityError:
+                tag = Tag.objects.get(slug=slug)
+        tags.append(tag)
+    return tags
+
+
+def _unique_slug(*, shop: Shop, title: str) -> str:
+    base = slugify(title)[:130].strip("-") or "product"
+    taken = set(
+        Product.objects.filter(shop=shop, slug__startswith=base).values_list("slug", flat=True)
+    )
+    if base not in taken:
+        return base
+    n = 2
+    while f"{base}-{n}" in taken:
+        n += 1
+    return f"{base}-{n}"
+
+
+def _store_images(*, product: Product, clean_images: list[CleanImage], start: int) -> None:
+    rows = []
+    for offset, clean in enumerate(clean_images):
+        stored = _images.store_image(clean, _images.PRODUCT)
+        rows.append(
+            ProductImage(
+                product=product,
+                image=stored.name,
+                variants=stored.variants,
+                position=start + offset,
+            )
+        )
+    ProductImage.objects.bulk_create(rows)
+
+
+def product_create(
+    *,
+    shop: Shop,
+    title: str,
+    description: str = "",
+    price: Decimal,
+    compare_at_price: Decimal | None = None,
+    kind: str = ProductKind.PHYSICAL,
+    stock: int | None = None,
+    sku: str = "",
+    tags: list[str] | None = None,
+    images: list[CleanImage] | None = None,
+) -> Product:
+    """A new draft product with its tags and ordered images, all or nothing."""
+    clean_images = images or []
+    _validate_product(
+        title=title,
+        price=price,
+        compare_at_price=compare_at_price,
+        kind=kind,
+        stock=stock,
+        image_count=len(clean_images),
+    )
+    with _images.discard_on_error(), transaction.atomic():
+        tag_rows = _tags_by_name(tags or [])
+        product = Product(
+            shop=shop,
+            title=title.strip(),
+            description=description,
+            description_html=markdown_to_html(description),
+            price=Decimal(price),
+            compare_at_price=compare_at_price,
+            kind=kind,
+            stock=stock,
+            sku=sku.strip(),
+            status=ProductStatus.DRAFT,
+        )
+        for attempt in range(3):
+            product.slug = _unique_slug(shop=shop, title=product.title)
+            try:
+                with transaction.atomic():  # savepoint: a concurrent create took the slug
+                    product.save()
+                break
+            except IntegrityError:
+                if attempt == 2:
+                    raise
+        product.tags.set(tag_rows)
+        _store_images(product=product, clean_images=clean_images, start=0)
+    return product
+
+
+def product_update(
+    *,
+    product: Product,
+    title: str,
+    description: str = "",
+    price: Decimal,
+    compare_at_price: Decimal | None = None,
+    kind: str = ProductKind.PHYSICAL,
+    stock: int | None = None,
+    sku: str = "",
+    tags: list[str] | None = None,
+    new_images: list[CleanImage] | None = None,
+    remove_image_ids: list[int] | None = None,
+    positions: dict[int, int] | None = None,
+) -> Product:
+    """Edit a product: the slug stays; tags are replaced; images added, removed, reordered.
+
+    `positions` maps image id -> wanted position; images are renumbered 0..n-1 in that
+    order (ties keep their current order), and new images go after them.
+    """
+    new_images = new_images or []
+    remove = set(remove_image_ids or [])
+    positions = positions or {}
+    with _images.discard_on_error(), transaction.atomic():
+        product = Product.objects.select_for_update().get(pk=product.pk)
+        current = list(product.images.order_by("position", "id"))
+        kept = [image for image in current if image.pk not in remove]
+        removed = [image for image in current if image.pk in remove]
+        _validate_product(
+            title=title,
+            price=price,
+            compare_at_price=compare_at_price,
+            kind=kind,
+            stock=stock,
+            image_count=len(kept) + len(new_images),
+        )
+        tag_rows = _tags_by_name(tags or [])
+        product.title = title.strip()
+        product.description = description
+        product.description_html = markdown_to_html(description)
+        product.price = Decimal(price)
+        product.compare_at_price = compare_at_price
+        product.kind = kind
+        product.stock = stock
+        product.sku = sku.strip()
+        product.save()
+        product.tags.set(tag_rows)
+
+        if removed:
+            old_files = [name for image in removed for name in _image_files(image)]
+            ProductImage.objects.filter(pk__in=[image.pk for image in removed]).delete()
+            transaction.on_commit(partial(_images.delete_files, old_files))
+
+        def order(image: ProductImage) -> tuple[int, int, int]:
+            wanted = positions.get(image.pk, image.position)
+            # An image moved to a slot goes before the one that sat there.
+            return (wanted, 0 if wanted != image.position else 1, image.position)
+
+        kept.sort(key=order)
+        for index, image in enumerate(kept):
+            image.position = index
+        ProductImage.objects.bulk_update(kept, ["position"])
+        _store_images(product=product, clean_images=new_images, start=len(kept))
+    return product
+
+
+def _image_files(image: ProductImage) -> list[str]:
+    return [image.image.name, *image.variants.values()]
+
+
+def product_set_status(*, product: Product, status: str) -> Product:
+    """Move a product along draft ⇄ published → archived → draft; refuse anything else."""
+    with transaction.atomic():
+        product = Product.objects.select_for_update().get(pk=product.pk)
+        current = ProductStatus(product.status)
+        target = ProductStatus(status)
+        if target not in STATUS_TRANSITIONS[current]:
+            raise ValidationError(
+                f"This product is {current.label.lower()}: it can’t be {_STATUS_VERBS[target]}.",
+                code="status_transition",
+            )
+        if target == ProductStatus.PUBLISHED:
+            problems = []
+            if not product.title.strip():
+                problems.append("a title")
+            if product.price is None:
+                problems.append("a price")
+            if problems:
+                raise ValidationError(
+                    f"Add {' and '.join(problems)} before publishing.", code="incomplete"
+                )
+            if product.published_at is None:
+                product.published_at = timezone.now()
+        product.status = target
+        product.save(update_fields=["status", "published_at", "updated_at"])
+    return product
+
+
+def product_publish(*, product: Product) -> Product:
+    return product_set_status(product=product, status=ProductStatus.PUBLISHED)
+
+
+def product_unpublish(*, product: Product) -> Product:
+    return product_set_status(product=product, status=ProductStatus.DRAFT)
+
+
+def product_archive(*, product: Product) -> Product:
+    return product_set_status(product=product, status=ProductStatus.ARCHIVED)

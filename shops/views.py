@@ -1,12 +1,20 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 
 from creators.forms import OpenShopForm
 from creators.ratelimits import rate_limited
 from creators.selectors import creator_profile_of
+from shops import selectors, services
+from shops.forms import ProductEditForm, ProductForm
+from shops.models import ProductStatus
 from shops.services import shop_open
+
+PRODUCTS_PER_PAGE = 25
+PRODUCT_WRITE_RATE = "120/h"
 
 
 @login_required
@@ -25,3 +33,133 @@ def open_shop(request):
             messages.success(request, "Your shop is open. Welcome, creator!")
             return redirect(shop.creator)
     return render(request, "shops/open_shop.html", {"form": form})
+
+
+# Creator side: the Shop area of the studio -------------------------------------------------
+
+
+@login_required
+def studio_products(request):
+    shop = selectors.shop_get_for_owner(user=request.user)
+    status = request.GET.get("status", "")
+    if status not in ProductStatus.values:
+        status = ""
+    page = Paginator(
+        selectors.product_list_for_shop(shop=shop, status=status or None), PRODUCTS_PER_PAGE
+    ).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "shops/studio_products.html",
+        {
+            "shop": shop,
+            "profile": shop.creator,
+            "page": page,
+            "status": status,
+            "statuses": ProductStatus.choices,
+            "counts": selectors.product_status_counts(shop=shop),
+        },
+    )
+
+
+@login_required
+@rate_limited("product_write", PRODUCT_WRITE_RATE)
+def product_create(request):
+    shop = selectors.shop_get_for_owner(user=request.user)
+    form = ProductForm(request.POST or None, request.FILES or None, currency=shop.currency)
+    if request.method == "POST" and form.is_valid():
+        try:
+            product = services.product_create(shop=shop, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, f"“{product.title}” is saved as a draft.")
+            return redirect("shops:product_edit", slug=product.slug)
+    return render(request, "shops/product_form.html", {"form": form, "shop": shop})
+
+
+@login_required
+@rate_limited("product_write", PRODUCT_WRITE_RATE)
+def product_edit(request, slug):
+    product = selectors.product_get_for_owner(user=request.user, slug=slug)
+    initial = {
+        "title": product.title,
+        "description": product.description,
+        "price": product.price,
+        "compare_at_price": product.compare_at_price,
+        "kind": product.kind,
+        "stock": product.stock,
+        "sku": product.sku,
+        "tags": ", ".join(tag.name for tag in product.tags.all()),
+    }
+    form = ProductEditForm(
+        request.POST or None,
+        request.FILES or None,
+        initial=initial,
+        currency=product.shop.currency,
+        product_images=product.images.all(),
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            product = services.product_update(product=product, **form.product_data())
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, f"“{product.title}” is saved.")
+            return redirect("shops:product_edit", slug=product.slug)
+    return render(
+        request,
+        "shops/product_form.html",
+        {"form": form, "shop": product.shop, "product": product},
+    )
+
+
+_STATUS_MESSAGES = {
+    ProductStatus.PUBLISHED: "“{}” is published: fans can see and buy it.",
+    ProductStatus.DRAFT: "“{}” is a draft again: only you can see it.",
+    ProductStatus.ARCHIVED: "“{}” is archived: hidden from fans.",
+}
+
+
+@login_required
+@rate_limited("product_write", PRODUCT_WRITE_RATE)
+def product_status(request, slug):
+    # The owner check comes first, so anyone else gets the same 404 for GET and POST.
+    product = selectors.product_get_for_owner(user=request.user, slug=slug)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    status = request.POST.get("status", "")
+    if status not in ProductStatus.values:
+        messages.error(request, "Choose publish, unpublish or archive.")
+    else:
+        try:
+            product = services.product_set_status(product=product, status=status)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _STATUS_MESSAGES[status].format(product.title))
+    next_url = request.POST.get("next", "")
+    if next_url == "list":
+        return redirect("shops:studio_products")
+    return redirect("shops:product_edit", slug=product.slug)
+
+
+# Fan side ----------------------------------------------------------------------------------
+
+
+def product_detail(request, handle, slug):
+    product = selectors.product_get_public(handle=handle, slug=slug, user=request.user)
+    profile = product.shop.creator
+    if profile.handle != handle:
+        return redirect(product, permanent=True)
+    return render(
+        request,
+        "shops/product_detail.html",
+        {
+            "product": product,
+            "shop": product.shop,
+            "profile": profile,
+            "images": list(product.images.all()),
+            "is_owner": request.user.pk == profile.user_id,
+            "more_products": selectors.products_more_from_creator(product=product),
+        },
+    )

@@ -88,3 +88,19 @@ class ProductFactory(factory.django.DjangoModelFactory):
     stock = 10
     status = ProductStatus.PUBLISHED
     published_at = factory.LazyFunction(timezone.now)
+
+
+class ProductImageFactory(factory.django.DjangoModelFactory):
+    """An image row whose files are not on disk (enough for pages and query counts)."""
+
+    class Meta:
+        model = "shops.ProductImage"
+
+    product = factory.SubFactory(ProductFactory)
+    image = factory.Sequence(lambda n: f"products/test{n}.png")
+    variants = factory.LazyAttribute(
+        lambda row: {
+            key: row.image.replace(".png", f"_{key}.webp") for key in ("grid", "page", "zoom")
+        }
+    )
+    position = factory.Sequence(lambda n: n)

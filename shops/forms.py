@@ -1,0 +1,152 @@
+"""Product forms: types and formats here; the rules (money, stock, images) in services."""
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from creators.images import ACCEPT_ATTRIBUTE, CleanImage, clean_image_upload
+from shops.models import ProductKind
+from shops.services import MAX_PRODUCT_IMAGES, MAX_PRODUCT_TAGS
+
+MONEY_ERRORS = {
+    "invalid": "Enter a price as a number, e.g. 24.99.",
+    "min_value": "A price can’t be negative.",
+    "max_decimal_places": "Use at most 2 decimal places (e.g. 24.99).",
+    "max_digits": "Prices go up to 99,999,999.99.",
+    "max_whole_digits": "Prices go up to 99,999,999.99.",
+}
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleImageField(forms.FileField):
+    """Several images in one input; each goes through the shared upload gate.
+
+    The pattern of Django's "Uploading multiple files" docs, with `clean_image_upload` run
+    on every file. Cleans to a list of `CleanImage`.
+    """
+
+    def __init__(self, *args, max_files: int = MAX_PRODUCT_IMAGES, **kwargs):
+        self.max_files = max_files
+        kwargs.setdefault(
+            "widget", MultipleFileInput(attrs={"accept": ACCEPT_ATTRIBUTE, "multiple": True})
+        )
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None) -> list[CleanImage]:
+        uploads = data if isinstance(data, list | tuple) else [data]
+        uploads = [upload for upload in uploads if upload]
+        if not uploads:
+            if self.required:
+                raise ValidationError(self.error_messages["required"], code="required")
+            return []
+        if len(uploads) > self.max_files:
+            raise ValidationError(
+                f"Choose at most {self.max_files} images at a time.", code="too_many"
+            )
+        cleaned, errors = [], []
+        for upload in uploads:
+            try:
+                cleaned.append(clean_image_upload(super().clean(upload, initial)))
+            except ValidationError as exc:
+                errors.extend(f"{upload.name}: {message}" for message in exc.messages)
+        if errors:
+            raise ValidationError(errors)
+        return cleaned
+
+
+class ProductForm(forms.Form):
+    title = forms.CharField(max_length=120)
+    description = forms.CharField(
+        required=False,
+        max_length=20_000,
+        widget=forms.Textarea(attrs={"rows": 8}),
+        help_text="Markdown: **bold**, *italic*, lists and links. HTML is shown as text.",
+    )
+    price = forms.DecimalField(
+        max_digits=10, decimal_places=2, min_value=0, error_messages=MONEY_ERRORS
+    )
+    compare_at_price = forms.DecimalField(
+        label="Compare-at price",
+        required=False,
+        max_digits=10,
+        decimal_places=2,
+        min_value=0,
+        error_messages=MONEY_ERRORS,
+        help_text="The former price, shown struck through. Must be above the price.",
+    )
+    kind = forms.ChoiceField(
+        choices=ProductKind.choices, initial=ProductKind.PHYSICAL, widget=forms.RadioSelect
+    )
+    stock = forms.IntegerField(
+        required=False,
+        min_value=0,
+        max_value=1_000_000,
+        help_text="Units available. Leave empty for unlimited (digital products only).",
+        error_messages={"invalid": "Enter a whole number of units, e.g. 12."},
+    )
+    sku = forms.CharField(label="SKU", max_length=64, required=False)
+    tags = forms.CharField(
+        required=False,
+        max_length=500,
+        help_text=f"Comma-separated, e.g. “ceramics, gift”. Up to {MAX_PRODUCT_TAGS}.",
+    )
+    images = MultipleImageField(
+        required=False,
+        help_text=f"Up to {MAX_PRODUCT_IMAGES} images; the first is the cover. "
+        "JPEG, PNG, WebP or GIF, up to 10 MB each.",
+    )
+
+    def __init__(self, *args, currency: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        if currency:
+            self.fields["price"].label = f"Price ({currency})"
+            self.fields["compare_at_price"].label = f"Compare-at price ({currency})"
+
+    def clean_tags(self) -> list[str]:
+        return [name for name in self.cleaned_data["tags"].split(",") if name.strip()]
+
+
+class ProductEditForm(ProductForm):
+    """The product form plus, per current image, a remove box and a position."""
+
+    def __init__(self, *args, product_images=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["images"].label = "Add images"
+        self.product_images = list(product_images)
+        for image in self.product_images:
+            self.fields[f"position_{image.pk}"] = forms.IntegerField(
+                label="Position", min_value=1, max_value=MAX_PRODUCT_IMAGES, required=False
+            )
+            self.initial.setdefault(f"position_{image.pk}", image.position + 1)
+            self.fields[f"remove_{image.pk}"] = forms.BooleanField(label="Remove", required=False)
+
+    def image_rows(self):
+        """(image, position field, remove field) for the template."""
+        return [
+            (image, self[f"position_{image.pk}"], self[f"remove_{image.pk}"])
+            for image in self.product_images
+        ]
+
+    def visible_product_fields(self):
+        return [f for f in self.visible_fields() if not f.name.startswith(("position_", "remove_"))]
+
+    def image_changes(self) -> dict:
+        data = self.cleaned_data
+        remove, positions = [], {}
+        for image in self.product_images:
+            if data.get(f"remove_{image.pk}"):
+                remove.append(image.pk)
+            position = data.get(f"position_{image.pk}")
+            if position is not None:
+                positions[image.pk] = position - 1
+        return {"remove_image_ids": remove, "positions": positions}
+
+    def product_data(self) -> dict:
+        data = {
+            key: value
+            for key, value in self.cleaned_data.items()
+            if not key.startswith(("position_", "remove_")) and key != "images"
+        }
+        return {**data, "new_images": self.cleaned_data["images"], **self.image_changes()}

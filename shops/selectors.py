@@ -1,0 +1,106 @@
+"""Reads that shop pages need. `*_get_for_owner` are the owner-checked accessors."""
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models.functions import Lower
+from django.http import Http404
+
+from creators.handles import handle_key
+from creators.models import User
+from shops.models import Product, ProductImage, ProductStatus, Shop
+
+
+def images_in_order() -> Prefetch:
+    """Prefetch a product's images cover first: `product.images.all.0` is the cover."""
+    return Prefetch("images", queryset=ProductImage.objects.order_by("position", "id"))
+
+
+def shop_get_for_owner(*, user: User) -> Shop:
+    """The signed-in creator's own shop; anyone without one gets a 404."""
+    if not user.is_authenticated:
+        raise Http404("No shop.")
+    shop = Shop.objects.select_related("creator").filter(creator__user=user).first()
+    if shop is None:
+        raise Http404("No shop.")
+    return shop
+
+
+def product_get_for_owner(*, user: User, slug: str) -> Product:
+    """The product `slug` of the user's own shop, only for its owner: anyone else gets 404.
+
+    Every owner-only product view goes through here, so an IDOR cannot slip in through a
+    forgotten check.
+    """
+    if not user.is_authenticated:
+        raise Http404("No product.")
+    product = (
+        Product.objects.select_related("shop__creator")
+        .prefetch_related(images_in_order(), "tags")
+        .filter(shop__creator__user=user, slug=slug)
+        .first()
+    )
+    if product is None:
+        raise Http404("No product.")
+    return product
+
+
+def product_list_for_shop(*, shop: Shop, status: str | None = None) -> QuerySet[Product]:
+    """All of a shop's products (any status) for its owner, newest first, covers prefetched."""
+    qs = (
+        Product.objects.filter(shop=shop)
+        .select_related("shop__creator")
+        .prefetch_related(images_in_order())
+        .order_by("-created_at", "-id")
+    )
+    if status:
+        qs = qs.filter(status=status)
+    return qs
+
+
+def product_status_counts(*, shop: Shop) -> dict[str, int]:
+    """How many products the shop has in each status, plus "all", in one query."""
+    counts = Product.objects.filter(shop=shop).aggregate(
+        all=Count("id"),
+        **{status: Count("id", filter=Q(status=status)) for status in ProductStatus.values},
+    )
+    return counts
+
+
+def products_published(*, shop: Shop | None = None) -> QuerySet[Product]:
+    """Published products fans may see, newest first, with shop, creator and covers."""
+    qs = (
+        Product.objects.filter(status=ProductStatus.PUBLISHED, shop__creator__user__is_active=True)
+        .select_related("shop__creator")
+        .prefetch_related(images_in_order())
+        .order_by("-published_at", "-id")
+    )
+    if shop is not None:
+        qs = qs.filter(shop=shop)
+    return qs
+
+
+def products_published_for_creator(*, creator_id: int) -> QuerySet[Product]:
+    return products_published().filter(shop__creator_id=creator_id)
+
+
+def product_get_public(*, handle: str, slug: str, user: User) -> Product:
+    """A product page: published for everyone; drafts and archived only for the owner.
+
+    The handle compares case-insensitively (the LOWER(handle) index serves it).
+    """
+    product = (
+        Product.objects.alias(handle_lower=Lower("shop__creator__handle"))
+        .filter(handle_lower=handle_key(handle), slug=slug)
+        .select_related("shop__creator__user")
+        .prefetch_related(images_in_order(), "tags")
+        .first()
+    )
+    if product is None or not product.shop.creator.user.is_active:
+        raise Http404("No product.")
+    is_owner = user.is_authenticated and user.pk == product.shop.creator.user_id
+    if product.status != ProductStatus.PUBLISHED and not is_owner:
+        raise Http404("No product.")
+    return product
+
+
+def products_more_from_creator(*, product: Product, limit: int = 4) -> list[Product]:
+    return list(products_published(shop=product.shop).exclude(pk=product.pk)[:limit])

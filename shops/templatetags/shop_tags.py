@@ -1,0 +1,45 @@
+"""Template helpers for shop pages: money formatting and the creator page's product grid.
+
+The creator page lives in creators/, which never imports shops; its template loads these
+tags instead, so the dependency still points shops → creators.
+"""
+
+from decimal import Decimal
+
+from django import template
+from django.core.paginator import Paginator
+
+from shops import selectors
+
+register = template.Library()
+
+CURRENCY_SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£", "JPY": "¥"}
+CREATOR_PRODUCTS_PER_PAGE = 24
+
+
+@register.filter
+def money(amount: Decimal | None, currency: str = "") -> str:
+    """`{{ product.price|money:shop.currency }}` → "€1,234.50" (or "1,234.50 CHF")."""
+    if amount is None:
+        return ""
+    text = f"{Decimal(amount):,.2f}"
+    symbol = CURRENCY_SYMBOLS.get(currency)
+    if symbol:
+        return f"{symbol}{text}"
+    return f"{text} {currency}".strip()
+
+
+@register.inclusion_tag("shops/partials/creator_products.html", takes_context=True)
+def creator_products(context, profile, is_owner=False):
+    """The published products of `profile`'s shop, newest first, one page of the grid.
+
+    Queries: the paginator's count, one page of products (with shop and creator joined),
+    their images (one prefetch). Constant as the shop grows.
+    """
+    request = context.get("request")
+    page_number = request.GET.get("page") if request is not None else None
+    page = Paginator(
+        selectors.products_published_for_creator(creator_id=profile.pk),
+        CREATOR_PRODUCTS_PER_PAGE,
+    ).get_page(page_number)
+    return {"page": page, "profile": profile, "is_owner": is_owner}
