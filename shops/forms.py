@@ -4,6 +4,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from creators.images import ACCEPT_ATTRIBUTE, CleanImage, clean_image_upload
+from shops.downloads import DIGITAL_FILE_MAX_BYTES
 from shops.models import ProductKind
 from shops.services import MAX_PRODUCT_IMAGES, MAX_PRODUCT_TAGS
 
@@ -98,6 +99,14 @@ class ProductForm(forms.Form):
         "JPEG, PNG, WebP or GIF, up to 10 MB each.",
     )
 
+    digital_file = forms.FileField(
+        label="File to deliver",
+        required=False,
+        max_length=200,
+        help_text=f"Digital products: the file buyers download after paying (any type, up to "
+        f"{DIGITAL_FILE_MAX_BYTES // (1024 * 1024)} MB). Kept private; never public.",
+    )
+
     def __init__(self, *args, currency: str = "", **kwargs):
         super().__init__(*args, **kwargs)
         if currency:
@@ -109,44 +118,76 @@ class ProductForm(forms.Form):
 
 
 class ProductEditForm(ProductForm):
-    """The product form plus, per current image, a remove box and a position."""
+    """The product form plus, per current image, a position, a description (alt text) and a
+    remove box; and a remove box for the current download."""
 
-    def __init__(self, *args, product_images=(), **kwargs):
+    def __init__(self, *args, product_images=(), current_download: str = "", **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["images"].label = "Add images"
-        self.product_images = list(product_images)
-        for image in self.product_images:
-            self.fields[f"position_{image.pk}"] = forms.IntegerField(
-                label="Position", min_value=1, max_value=MAX_PRODUCT_IMAGES, required=False
+        if current_download:
+            self.fields["digital_file"].label = "Replace the file to deliver"
+            self.fields["digital_file"].help_text = (
+                f"Current file: {current_download}. " + self.fields["digital_file"].help_text
             )
-            self.initial.setdefault(f"position_{image.pk}", image.position + 1)
-            self.fields[f"remove_{image.pk}"] = forms.BooleanField(label="Remove", required=False)
+            self.fields["remove_digital_file"] = forms.BooleanField(
+                label=f"Remove the current file ({current_download})", required=False
+            )
+        self.product_images = list(product_images)
+        self.image_field_names = {
+            f"{prefix}_{image.pk}"
+            for image in self.product_images
+            for prefix in ("position", "alt", "remove")
+        }
+        for image in self.product_images:
+            number = image.position + 1
+            self.fields[f"position_{image.pk}"] = forms.IntegerField(
+                label=f"Position of image {number}",
+                min_value=1,
+                max_value=MAX_PRODUCT_IMAGES,
+                required=False,
+            )
+            self.initial.setdefault(f"position_{image.pk}", number)
+            self.fields[f"alt_{image.pk}"] = forms.CharField(
+                label=f"Description of image {number}",
+                max_length=200,
+                required=False,
+            )
+            self.initial.setdefault(f"alt_{image.pk}", image.alt_text)
+            self.fields[f"remove_{image.pk}"] = forms.BooleanField(
+                label=f"Remove image {number}", required=False
+            )
 
     def image_rows(self):
-        """(image, position field, remove field) for the template."""
+        """(image, position field, alt text field, remove field) for the template."""
         return [
-            (image, self[f"position_{image.pk}"], self[f"remove_{image.pk}"])
+            (
+                image,
+                self[f"position_{image.pk}"],
+                self[f"alt_{image.pk}"],
+                self[f"remove_{image.pk}"],
+            )
             for image in self.product_images
         ]
 
     def visible_product_fields(self):
-        return [f for f in self.visible_fields() if not f.name.startswith(("position_", "remove_"))]
+        return [f for f in self.visible_fields() if f.name not in self.image_field_names]
 
     def image_changes(self) -> dict:
         data = self.cleaned_data
-        remove, positions = [], {}
+        remove, positions, alt_texts = [], {}, {}
         for image in self.product_images:
             if data.get(f"remove_{image.pk}"):
                 remove.append(image.pk)
             position = data.get(f"position_{image.pk}")
             if position is not None:
                 positions[image.pk] = position - 1
-        return {"remove_image_ids": remove, "positions": positions}
+            alt_texts[image.pk] = data.get(f"alt_{image.pk}", "")
+        return {"remove_image_ids": remove, "positions": positions, "alt_texts": alt_texts}
 
     def product_data(self) -> dict:
         data = {
             key: value
             for key, value in self.cleaned_data.items()
-            if not key.startswith(("position_", "remove_")) and key != "images"
+            if key not in self.image_field_names and key != "images"
         }
         return {**data, "new_images": self.cleaned_data["images"], **self.image_changes()}

@@ -5,6 +5,7 @@ from functools import partial
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
@@ -15,6 +16,7 @@ from creators.images import CleanImage
 from creators.models import EventKind, User
 from creators.rich_text import markdown_to_html
 from creators.services import creator_profile_create
+from shops import downloads
 from shops.models import Product, ProductImage, ProductKind, ProductStatus, Shop, Tag
 
 MAX_PRODUCT_IMAGES = 8
@@ -198,9 +200,12 @@ def product_create(
     sku: str = "",
     tags: list[str] | None = None,
     images: list[CleanImage] | None = None,
+    digital_file: UploadedFile | None = None,
 ) -> Product:
-    """A new draft product with its tags and ordered images, all or nothing."""
+    """A new draft product with its tags, ordered images and download, all or nothing."""
     clean_images = images or []
+    if digital_file is not None:
+        _validate_digital_file(digital_file)
     _validate_product(
         title=title,
         price=price,
@@ -209,7 +214,11 @@ def product_create(
         stock=stock,
         image_count=len(clean_images),
     )
-    with _images.discard_on_error(), transaction.atomic():
+    with (
+        _images.discard_on_error(),
+        downloads.delete_on_error() as private_written,
+        transaction.atomic(),
+    ):
         tag_rows = _tags_by_name(tags or [])
         product = Product(
             shop=shop,
@@ -223,6 +232,8 @@ def product_create(
             sku=sku.strip(),
             status=ProductStatus.DRAFT,
         )
+        if digital_file is not None:
+            _store_digital_file(product, digital_file, private_written)
         for attempt in range(3):
             product.slug = _unique_slug(shop=shop, title=product.title)
             try:
@@ -251,16 +262,26 @@ def product_update(
     new_images: list[CleanImage] | None = None,
     remove_image_ids: list[int] | None = None,
     positions: dict[int, int] | None = None,
+    alt_texts: dict[int, str] | None = None,
+    digital_file: UploadedFile | None = None,
+    remove_digital_file: bool = False,
 ) -> Product:
     """Edit a product: the slug stays; tags are replaced; images added, removed, reordered.
 
     `positions` maps image id -> wanted position; images are renumbered 0..n-1 in that
-    order (ties keep their current order), and new images go after them.
+    order (an image moved to a slot goes before the one that sat there), and new images
+    go after them. `alt_texts` maps image id -> its description for screen readers.
     """
     new_images = new_images or []
     remove = set(remove_image_ids or [])
     positions = positions or {}
-    with _images.discard_on_error(), transaction.atomic():
+    if digital_file is not None:
+        _validate_digital_file(digital_file)
+    with (
+        _images.discard_on_error(),
+        downloads.delete_on_error() as private_written,
+        transaction.atomic(),
+    ):
         product = Product.objects.select_for_update().get(pk=product.pk)
         current = list(product.images.order_by("position", "id"))
         kept = [image for image in current if image.pk not in remove]
@@ -282,6 +303,12 @@ def product_update(
         product.kind = kind
         product.stock = stock
         product.sku = sku.strip()
+        if (digital_file is not None or remove_digital_file) and product.digital_file:
+            old_download = product.digital_file.name
+            product.digital_file = ""
+            transaction.on_commit(partial(downloads.delete_private_files, [old_download]))
+        if digital_file is not None:
+            _store_digital_file(product, digital_file, private_written)
         product.save()
         product.tags.set(tag_rows)
 
@@ -296,11 +323,25 @@ def product_update(
             return (wanted, 0 if wanted != image.position else 1, image.position)
 
         kept.sort(key=order)
+        alt_texts = alt_texts or {}
         for index, image in enumerate(kept):
             image.position = index
-        ProductImage.objects.bulk_update(kept, ["position"])
+            image.alt_text = alt_texts.get(image.pk, image.alt_text).strip()[:200]
+        ProductImage.objects.bulk_update(kept, ["position", "alt_text"])
         _store_images(product=product, clean_images=new_images, start=len(kept))
     return product
+
+
+def _validate_digital_file(upload: UploadedFile) -> None:
+    try:
+        downloads.validate_digital_upload(upload)
+    except ValidationError as exc:
+        raise ValidationError({"digital_file": exc.messages}) from exc
+
+
+def _store_digital_file(product: Product, upload: UploadedFile, written: list[str]) -> None:
+    product.digital_file.save(downloads.digital_file_name(upload.name or ""), upload, save=False)
+    written.append(product.digital_file.name)
 
 
 def _image_files(image: ProductImage) -> list[str]:
@@ -324,6 +365,8 @@ def product_set_status(*, product: Product, status: str) -> Product:
                 problems.append("a title")
             if product.price is None:
                 problems.append("a price")
+            if product.kind == ProductKind.DIGITAL and not product.digital_file:
+                problems.append("the file buyers download")
             if problems:
                 raise ValidationError(
                     f"Add {' and '.join(problems)} before publishing.", code="incomplete"

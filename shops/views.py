@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 from creators.forms import OpenShopForm
 from creators.ratelimits import rate_limited
 from creators.selectors import creator_profile_of
-from shops import selectors, services
+from shops import downloads, selectors, services
 from shops.forms import ProductEditForm, ProductForm
 from shops.models import ProductStatus
 from shops.services import shop_open
@@ -97,6 +97,9 @@ def product_edit(request, slug):
         initial=initial,
         currency=product.shop.currency,
         product_images=product.images.all(),
+        current_download=downloads.digital_display_name(product.digital_file.name)
+        if product.digital_file
+        else "",
     )
     if request.method == "POST" and form.is_valid():
         try:

@@ -272,3 +272,21 @@ def test_product_writes_are_rate_limited(creator_client, owned_product):
     assert "Retry-After" in response
     owned_product.refresh_from_db()
     assert owned_product.status == ProductStatus.DRAFT
+
+
+def test_image_descriptions_are_edited_and_used_as_alt_text(creator_client, creator, client):
+    creator_client.post(NEW_URL, _form(images=[image_upload("a.png"), image_upload("b.png")]))
+    product = Product.objects.get()
+    a, b = product.images.order_by("position")
+    creator_client.post(
+        reverse("shops:product_edit", args=[product.slug]),
+        _form(**{f"alt_{a.pk}": "  A speckled mug, front  ", f"alt_{b.pk}": ""}),
+    )
+    a.refresh_from_db()
+    assert a.alt_text == "A speckled mug, front"
+    creator_client.post(
+        reverse("shops:product_status", args=[product.slug]), {"status": "published"}
+    )
+    page = client.get(product.get_absolute_url()).content.decode()
+    assert 'alt="A speckled mug, front"' in page
+    assert 'alt="Speckled mug (2 of 2)"' in page
