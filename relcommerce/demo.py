@@ -16,8 +16,15 @@ events copied from the follow rows in one set-based INSERT ... SELECT, so `--fan
 takes well under a minute rather than hours. Those events are *history* (`dispatched_at`
 = `created_at`, spread over the last 90 days), not new work for the event pipeline.
 
-Each phase (staff, creators, fans, follows) runs in one transaction: a crash leaves no
-half-written phase, and running the command again completes the rest. Products, posts
+Products (the data is in `demo_catalog`) come after the creators: the hand-written
+creators sell their own range, each product with 1-3 generated photos of its own through
+the image gate; generated creators sell `--products-per-creator` products from their
+craft, whose photos share a small pool of pre-generated images (so 1,000 creators x 50
+products cost a few dozen image encodings). Products are keyed by (shop, slug) and
+bulk-inserted with their tags and image rows.
+
+Each phase (staff, creators, products, fans, follows) runs in one transaction: a crash
+leaves no half-written phase, and running the command again completes the rest. Posts
 and orders join `demo_seed` as further phases when their features land.
 """
 
@@ -29,6 +36,7 @@ from bisect import bisect
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from decimal import Decimal
 from itertools import accumulate
 
 from allauth.account.models import EmailAddress
@@ -39,13 +47,17 @@ from django.db import connection, transaction
 from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import slugify
 from PIL import Image, ImageDraw, ImageFont
 
 from creators import images
-from creators.images import CleanImage, clean_image_upload
+from creators.images import PRODUCT, CleanImage, StoredImage, clean_image_upload, store_image
 from creators.models import CreatorProfile, EngagementEvent, EventKind, Follow, User
+from creators.rich_text import markdown_to_html
 from creators.selectors import handle_is_taken
-from shops.models import Shop
+from relcommerce import demo_catalog
+from relcommerce.demo_catalog import RANDOM_STOCK, ProductSeed
+from shops.models import Product, ProductImage, ProductKind, ProductStatus, Shop, Tag
 from shops.services import shop_open
 
 DEMO_DOMAIN = "demo.relcommerce.test"
@@ -57,7 +69,13 @@ ADMIN_EMAIL = f"admin@{DEMO_DOMAIN}"
 DEFAULT_SEED = 42
 DEFAULT_FANS = 60
 DEFAULT_CREATORS = 8
+DEFAULT_PRODUCTS_PER_CREATOR = 8  # generated creators; hand-written ones sell their own range
 BATCH_SIZE = 5000
+
+PRODUCT_IMAGE_SIDE = 640  # px; the grid variant is 480, larger variants are not upscaled
+# Generated creators' products share this many pre-generated images per shape, so 50,000
+# products cost a few dozen image encodings rather than a hundred thousand.
+IMAGE_POOL_PER_SHAPE = 3
 
 HISTORY_DAYS = 90  # follows (and their events) spread over this many days before now
 FAN_JOIN_DAYS = 120  # fans joined within this many days; recent sign-ups more common
@@ -370,6 +388,97 @@ def _through_gate(name: str, content: bytes) -> CleanImage:
     return clean_image_upload(SimpleUploadedFile(name, content, content_type="image/png"))
 
 
+def _jpeg(image: Image.Image) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=88)  # like a phone photo; the gate re-encodes it
+    return buffer.getvalue()
+
+
+def _draw_object(draw: ImageDraw.ImageDraw, shape: str, *, box, colors, rng) -> None:
+    """Draw a simple stand-in for the product (`shape`) centred in `box`."""
+    cx, cy, r = box
+    body, light, accent = (_rgb(color) for color in colors)
+    width = max(2, int(r * 0.14))
+    if shape == "mug":
+        draw.ellipse((cx + 0.2 * r, cy - 0.35 * r, cx + 0.85 * r, cy + 0.35 * r),
+                     outline=body, width=width)  # fmt: skip
+        draw.rounded_rectangle((cx - 0.6 * r, cy - 0.6 * r, cx + 0.45 * r, cy + 0.65 * r),
+                               radius=int(0.18 * r), fill=body)  # fmt: skip
+        draw.ellipse((cx - 0.6 * r, cy - 0.72 * r, cx + 0.45 * r, cy - 0.48 * r), fill=accent)
+    elif shape == "bowl":
+        draw.pieslice((cx - r, cy - 0.9 * r, cx + r, cy + 0.8 * r), 0, 180, fill=body)
+        draw.ellipse((cx - r, cy - 0.14 * r, cx + r, cy + 0.14 * r), fill=accent)
+    elif shape == "tall":
+        draw.rounded_rectangle((cx - 0.4 * r, cy - 0.85 * r, cx + 0.4 * r, cy + 0.8 * r),
+                               radius=int(0.12 * r), fill=body)  # fmt: skip
+        draw.rectangle((cx - 0.4 * r, cy - 0.1 * r, cx + 0.4 * r, cy + 0.35 * r), fill=light)
+        draw.line((cx, cy - 0.85 * r, cx, cy - 1.0 * r), fill=accent, width=width // 2)
+    elif shape == "ring":
+        draw.ellipse((cx - 0.75 * r, cy - 0.6 * r, cx + 0.75 * r, cy + 0.75 * r),
+                     outline=body, width=int(r * 0.2))  # fmt: skip
+        draw.ellipse((cx - 0.2 * r, cy - 0.9 * r, cx + 0.2 * r, cy - 0.5 * r), fill=accent)
+    elif shape == "plant":
+        for _ in range(rng.randint(5, 8)):
+            angle = rng.uniform(-1.3, 1.3) - math.pi / 2
+            lx, ly = cx + math.cos(angle) * 0.6 * r, cy - 0.2 * r + math.sin(angle) * 0.6 * r
+            draw.ellipse((lx - 0.3 * r, ly - 0.2 * r, lx + 0.3 * r, ly + 0.2 * r),
+                         fill=(45, 106, 79))  # fmt: skip
+        draw.polygon([(cx - 0.5 * r, cy), (cx + 0.5 * r, cy), (cx + 0.38 * r, cy + 0.85 * r),
+                      (cx - 0.38 * r, cy + 0.85 * r)], fill=body)  # fmt: skip
+    elif shape == "bag":
+        draw.polygon([(cx - 0.55 * r, cy - 0.7 * r), (cx + 0.55 * r, cy - 0.7 * r),
+                      (cx + 0.62 * r, cy + 0.85 * r), (cx - 0.62 * r, cy + 0.85 * r)],
+                     fill=body)  # fmt: skip
+        draw.rectangle((cx - 0.55 * r, cy - 0.85 * r, cx + 0.55 * r, cy - 0.7 * r), fill=accent)
+        draw.rectangle((cx - 0.35 * r, cy - 0.1 * r, cx + 0.35 * r, cy + 0.4 * r), fill=light)
+    elif shape == "round":
+        draw.ellipse((cx - 0.8 * r, cy - 0.8 * r, cx + 0.8 * r, cy + 0.8 * r), fill=body)
+        draw.ellipse((cx - 0.5 * r, cy - 0.5 * r, cx + 0.5 * r, cy + 0.5 * r), fill=light)
+        draw.ellipse((cx - 0.2 * r, cy - 0.2 * r, cx + 0.2 * r, cy + 0.2 * r), fill=accent)
+    else:  # flat: a card, print, book or bar seen from above, slightly askew
+        angle = math.radians(rng.uniform(-12, 12))
+        w, h = 0.65 * r, 0.85 * r
+
+        def corner(dx, dy):
+            return (cx + dx * math.cos(angle) - dy * math.sin(angle),
+                    cy + dx * math.sin(angle) + dy * math.cos(angle))  # fmt: skip
+
+        draw.polygon([corner(-w, -h), corner(w, -h), corner(w, h), corner(-w, h)], fill=body)
+        for line in range(3):
+            dy = -0.5 * h + line * 0.3 * h
+            draw.line([corner(-0.6 * w, dy), corner(0.6 * w, dy)], fill=light, width=width)
+        draw.ellipse((*corner(0.25 * w, 0.45 * h), *corner(0.55 * w, 0.75 * h)), fill=accent)
+
+
+def _product_colors(colors: tuple[str, str, str], *, key: str) -> tuple[str, str, str]:
+    """The creator's palette, shifted a little per product so a shop's photos differ."""
+    rng = random.Random(f"{key}:colors")
+    start, end, accent = colors
+    if rng.random() < 0.35:
+        start, accent = accent, start
+    shift = rng.randint(-28, 28)
+    r, g, b = (min(255, max(0, channel + shift)) for channel in _rgb(start))
+    return f"#{r:02x}{g:02x}{b:02x}", end, accent
+
+
+def product_photo(*, colors: tuple[str, str, str], shape: str, key: str, view: int) -> bytes:
+    """A square "photo" of the product: soft backdrop, shadow, the object. `view` 0 is the
+    cover; later views move closer or off-centre, like a second and third photo."""
+    rng = random.Random(f"{key}:{view}")
+    side = PRODUCT_IMAGE_SIDE
+    start, end, accent = _product_colors(colors, key=key)
+    image = _gradient((side, side), end, "#fbf7f2", rng.uniform(0, 360)).convert("RGBA")
+    overlay = Image.new("RGBA", image.size, (0, 0, 0, 0))
+    draw = ImageDraw.Draw(overlay)
+    scale = (0.3, 0.42, 0.24)[view % 3]
+    cx = side * (0.5 + (0.0, 0.05, -0.12)[view % 3])
+    cy = side * (0.52 + (0.0, 0.06, 0.04)[view % 3])
+    r = side * scale
+    draw.ellipse((cx - 1.05 * r, cy + 0.7 * r, cx + 1.05 * r, cy + 1.0 * r), fill=(0, 0, 0, 45))
+    _draw_object(draw, shape, box=(cx, cy, r), colors=(start, end, accent), rng=rng)
+    return _jpeg(Image.alpha_composite(image, overlay).convert("RGB"))
+
+
 # --- Report ----------------------------------------------------------------------------
 
 
@@ -389,6 +498,9 @@ class SeedReport:
     fans: int = 0
     fans_created: int = 0
     follows_created: int = 0
+    products: int = 0
+    products_created: int = 0
+    product_images_created: int = 0
     events_created: int = 0
     seconds: float = 0.0
     logins: list[DemoLogin] = field(default_factory=list)
@@ -423,10 +535,11 @@ def demo_seed(
     seed: int = DEFAULT_SEED,
     fans: int = DEFAULT_FANS,
     creators: int = DEFAULT_CREATORS,
+    products_per_creator: int = DEFAULT_PRODUCTS_PER_CREATOR,
     log: Log | None = None,
 ) -> SeedReport:
     """Seed (or complete) the demo data set; safe to run any number of times."""
-    if fans < 0 or creators < 1:
+    if fans < 0 or creators < 1 or products_per_creator < 0:
         raise ValueError("seed_demo needs at least one creator and a non-negative fan count.")
     log = log or (lambda message: None)
     started = time.monotonic()
@@ -447,6 +560,19 @@ def demo_seed(
     )
     report.creators = len(profiles)
     log(f"creators: {report.creators_created} new of {report.creators} ({_since(phase)})")
+
+    phase = time.monotonic()
+    report.products, report.products_created, report.product_images_created = _products_seed(
+        plan=creator_plan(seed=seed, count=creators),
+        profiles=profiles,
+        seed=seed,
+        now=now,
+        per_creator=products_per_creator,
+    )
+    log(
+        f"products: {report.products_created} new of {report.products}, "
+        f"{report.product_images_created} images ({_since(phase)})"
+    )
 
     phase = time.monotonic()
     fan_ids, report.fans_created = _fans_seed(
@@ -717,3 +843,270 @@ def _follow_events_insert(
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.rowcount
+
+
+# --- Products --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PlannedProduct:
+    """One product a creator sells, fully decided (prices, stock, dates, images)."""
+
+    slug: str
+    title: str
+    description: str
+    price: Decimal
+    compare_at_price: Decimal | None
+    kind: str
+    stock: int | None
+    tags: tuple[str, ...]
+    status: str
+    published_at: datetime | None
+    created_at: datetime
+    sales_count: int
+    sku: str
+    image_count: int
+    shape: str
+    own_images: bool  # hand-written products get their own; generated ones share a pool
+
+
+def _craft_of(handle: str) -> str:
+    """The CRAFTS slug a generated creator's handle ends with ("ada_pottery7" → pottery)."""
+    return handle.rsplit("_", 1)[-1].rstrip("0123456789")
+
+
+def _random_stock(rng: random.Random) -> int:
+    return rng.choices((rng.randint(3, 6), rng.randint(8, 25), rng.randint(30, 120)),
+                       (3, 5, 2))[0]  # fmt: skip
+
+
+def product_plan(
+    creator: CreatorSeed, *, seed: int, rank: int, now: datetime, per_creator: int
+) -> list[PlannedProduct]:
+    """What `creator` sells. Each product's details come from its own random stream keyed
+    by (seed, handle, slug), so they stay the same however many others there are."""
+    shop = demo_catalog.SHOPS.get(creator.handle)
+    if shop is not None:
+        seeds = [(item, shop.shape, shop.notes, True) for item in shop.products]
+    else:
+        generated = _generated_products(creator, seed=seed, count=per_creator)
+        seeds = [(item, shape, demo_catalog.GENERATED_NOTES, False) for item, shape in generated]
+    # The most followed creators sell the most; sales fall off with popularity rank.
+    base_sales = 60 / (rank + 1) ** 0.7
+    planned = []
+    for number, (item, shape, notes, own_images) in enumerate(seeds, start=1):
+        slug = slugify(item.title)[:140]
+        rng = random.Random(f"{seed}:product:{creator.handle}:{slug}")
+        stock = _random_stock(rng) if item.stock == RANDOM_STOCK else item.stock
+        bullets = ("Instant download after payment", "For personal use") if item.digital else notes
+        description = item.blurb + "\n\n" + "\n".join(f"- {note}" for note in bullets) + "\n"
+        created = now - timedelta(days=rng.uniform(0, HISTORY_DAYS), hours=rng.uniform(1, 72))
+        published = None
+        if not item.draft:
+            published = min(created + timedelta(hours=rng.uniform(0.5, 48)), now)
+        sales = 0 if item.draft else int(base_sales * rng.paretovariate(1.6) * rng.random())
+        planned.append(
+            PlannedProduct(
+                slug=slug,
+                title=item.title,
+                description=description,
+                price=Decimal(item.price),
+                compare_at_price=Decimal(item.compare_at) if item.compare_at else None,
+                kind=ProductKind.DIGITAL if item.digital else ProductKind.PHYSICAL,
+                stock=stock,
+                tags=item.tags,
+                status=ProductStatus.DRAFT if item.draft else ProductStatus.PUBLISHED,
+                published_at=published.replace(microsecond=0) if published else None,
+                created_at=created.replace(microsecond=0),
+                sales_count=min(sales, 5000),
+                sku=f"{creator.handle[:4].upper()}-{number:03d}",
+                image_count=rng.choices((1, 2, 3), (4, 4, 2))[0],
+                shape=item.shape or shape,
+                own_images=own_images,
+            )
+        )
+    return planned
+
+
+def _generated_products(
+    creator: CreatorSeed, *, seed: int, count: int
+) -> list[tuple[ProductSeed, str]]:
+    tags, shape, items = demo_catalog.CRAFT_PRODUCTS.get(
+        _craft_of(creator.handle), demo_catalog.CRAFT_PRODUCTS["pottery"]
+    )
+    rng = random.Random(f"{seed}:range:{creator.handle}")
+    names = [(adjective, item) for adjective in demo_catalog.ADJECTIVES for item in items]
+    rng.shuffle(names)
+    products = []
+    for index in range(count):
+        (adjective, (noun, low, high)), edition = names[index % len(names)], index // len(names)
+        title = f"{adjective} {noun}" + (f" No. {edition + 1}" if edition else "")
+        price = Decimal(rng.randint(low, high)) - Decimal("0.01") * rng.choice((0, 0, 1, 5))
+        compare_at = str(price + rng.randint(3, 15)) if rng.random() < 0.15 else None
+        stock = (
+            0
+            if rng.random() < 0.06
+            else (rng.randint(1, 2) if rng.random() < 0.1 else RANDOM_STOCK)
+        )
+        products.append(
+            (
+                ProductSeed(
+                    title=title,
+                    price=str(price),
+                    tags=(*tags, rng.choice(("gift", "handmade", "new", "small batch"))),
+                    blurb=f"{rng.choice(demo_catalog.GENERATED_BLURBS)} {creator.bio}",
+                    stock=stock,
+                    compare_at=compare_at,
+                    draft=rng.random() < 0.08,
+                ),
+                shape,
+            )
+        )
+    return products
+
+
+class _ImagePool:
+    """Images shared by generated creators' products: a few per shape, made on first use."""
+
+    def __init__(self, *, seed: int, written: list[str]):
+        self.seed, self.written = seed, written
+        self._by_shape: dict[str, list[StoredImage]] = {}
+
+    def pick(self, shape: str, index: int) -> StoredImage:
+        if shape not in self._by_shape:
+            self._by_shape[shape] = [self._store(shape, n) for n in range(IMAGE_POOL_PER_SHAPE)]
+        pool = self._by_shape[shape]
+        return pool[index % len(pool)]
+
+    def _store(self, shape: str, n: int) -> StoredImage:
+        colors = PALETTES[(sum(map(ord, shape)) + n) % len(PALETTES)]
+        content = product_photo(
+            colors=colors, shape=shape, key=f"{self.seed}:pool:{shape}:{n}", view=n
+        )
+        return _store_product_image(f"pool-{shape}-{n}.jpg", content, self.written)
+
+
+def _store_product_image(name: str, content: bytes, written: list[str]) -> StoredImage:
+    stored = store_image(_through_gate(name, content), PRODUCT)
+    written += stored.names
+    return stored
+
+
+def _tag_ids(names: set[str]) -> dict[str, int]:
+    """Tag ids by name, creating the missing tags (looked up by slug, which is unique)."""
+    slugs = {name: slugify(name) for name in names}
+    Tag.objects.bulk_create(
+        [Tag(name=name, slug=slug) for name, slug in slugs.items()], ignore_conflicts=True
+    )
+    by_slug = dict(Tag.objects.filter(slug__in=slugs.values()).values_list("slug", "id"))
+    return {name: by_slug[slug] for name, slug in slugs.items() if slug in by_slug}
+
+
+def _products_insert(
+    pending: list[tuple[int, CreatorSeed, PlannedProduct]],
+    *,
+    seed: int,
+    pool: _ImagePool,
+    written: list[str],
+) -> int:
+    """Insert `pending` products with their tags and images; return the image count."""
+    products = Product.objects.bulk_create(
+        [
+            Product(
+                shop_id=shop_id,
+                slug=plan.slug,
+                title=plan.title,
+                description=plan.description,
+                description_html=markdown_to_html(plan.description),
+                price=plan.price,
+                compare_at_price=plan.compare_at_price,
+                kind=plan.kind,
+                stock=plan.stock,
+                sku=plan.sku,
+                status=plan.status,
+                published_at=plan.published_at,
+                created_at=plan.created_at,
+                updated_at=plan.published_at or plan.created_at,
+                sales_count=plan.sales_count,
+            )
+            for shop_id, _, plan in pending
+        ]
+    )
+    tag_ids = _tag_ids({tag for _, _, plan in pending for tag in plan.tags})
+    Through = Product.tags.through
+    Through.objects.bulk_create(
+        [
+            Through(product_id=product.pk, tag_id=tag_ids[tag])
+            for product, (_, _, plan) in zip(products, pending, strict=True)
+            for tag in dict.fromkeys(plan.tags)
+            if tag in tag_ids
+        ],
+        ignore_conflicts=True,
+    )
+    rows = []
+    for product, (_, creator, plan) in zip(products, pending, strict=True):
+        for view in range(plan.image_count):
+            if plan.own_images:
+                key = f"{seed}:photo:{creator.handle}:{plan.slug}"
+                content = product_photo(colors=creator.colors, shape=plan.shape, key=key, view=view)
+                stored = _store_product_image(f"{plan.slug}-{view}.jpg", content, written)
+            else:
+                stored = pool.pick(plan.shape, product.pk + view)
+            rows.append(
+                ProductImage(
+                    product=product,
+                    image=stored.name,
+                    variants=stored.variants,
+                    alt_text=plan.title if view == 0 else f"{plan.title}, another view",
+                    position=view,
+                )
+            )
+    ProductImage.objects.bulk_create(rows, batch_size=BATCH_SIZE)
+    return len(rows)
+
+
+def _products_seed(
+    *,
+    plan: list[CreatorSeed],
+    profiles: list[CreatorProfile],
+    seed: int,
+    now: datetime,
+    per_creator: int,
+) -> tuple[int, int, int]:
+    """Create every creator's missing products (keyed by shop and slug), in one transaction.
+
+    Returns (products in the plan, products created, images created).
+    """
+    shop_ids = dict(Shop.objects.filter(creator__in=profiles).values_list("creator_id", "id"))
+    existing = set(
+        Product.objects.filter(shop_id__in=shop_ids.values()).values_list("shop_id", "slug")
+    )
+    written: list[str] = []  # image files, deleted again if the phase rolls back
+    pool = _ImagePool(seed=seed, written=written)
+    planned = created = images_created = 0
+    try:
+        with transaction.atomic():
+            pending: list[tuple[int, CreatorSeed, PlannedProduct]] = []
+            for rank, (creator, profile) in enumerate(zip(plan, profiles, strict=True)):
+                shop_id = shop_ids.get(profile.pk)
+                if shop_id is None:
+                    continue
+                for product in product_plan(
+                    creator, seed=seed, rank=rank, now=now, per_creator=per_creator
+                ):
+                    planned += 1
+                    if (shop_id, product.slug) not in existing:
+                        pending.append((shop_id, creator, product))
+                if len(pending) >= BATCH_SIZE:
+                    images_created += _products_insert(
+                        pending, seed=seed, pool=pool, written=written
+                    )
+                    created += len(pending)
+                    pending = []
+            if pending:
+                images_created += _products_insert(pending, seed=seed, pool=pool, written=written)
+                created += len(pending)
+    except BaseException:
+        images.delete_files(written)
+        raise
+    return planned, created, images_created

@@ -15,8 +15,8 @@ from django.utils import timezone
 
 from creators.handles import validate_handle
 from creators.models import CreatorProfile, EngagementEvent, EventKind, Follow, User
-from relcommerce import demo
-from shops.models import Shop
+from relcommerce import demo, demo_catalog
+from shops.models import Product, ProductImage, ProductKind, ProductStatus, Shop, Tag
 
 pytestmark = pytest.mark.django_db
 
@@ -39,6 +39,7 @@ def _demo_site(settings):
 def _quick_images(monkeypatch):
     """Generated images at a quarter of their size: storing full-size ones costs ~1 s each."""
     monkeypatch.setattr(demo, "_png", lambda image: FULL_SIZE_PNG(image.reduce(4)))
+    monkeypatch.setattr(demo, "PRODUCT_IMAGE_SIDE", 160)
 
 
 @pytest.fixture
@@ -55,8 +56,20 @@ def seed(*args: str) -> str:
 def counts() -> dict[str, int]:
     return {
         model.__name__: model.objects.count()
-        for model in (User, EmailAddress, CreatorProfile, Shop, Follow, EngagementEvent)
-    }
+        for model in (
+            User, EmailAddress, CreatorProfile, Shop, Follow, EngagementEvent, Product,
+            ProductImage, Tag, Product.tags.through,
+        )
+    }  # fmt: skip
+
+
+def product_facts() -> set[tuple]:
+    return set(
+        Product.objects.values_list(
+            "shop__creator__handle", "slug", "title", "price", "compare_at_price", "stock",
+            "status", "sales_count", "kind",
+        )
+    )  # fmt: skip
 
 
 def follow_pairs() -> set[tuple[str, str]]:
@@ -265,7 +278,9 @@ def test_refuses_to_seed_production_unless_told(settings):
     assert not User.objects.exists()
 
 
-@pytest.mark.parametrize("args", [("--fans", "-1"), ("--creators", "0")])
+@pytest.mark.parametrize(
+    "args", [("--fans", "-1"), ("--creators", "0"), ("--products-per-creator", "-1")]
+)
 def test_rejects_impossible_counts(args):
     with pytest.raises(CommandError):
         seed(*args)
@@ -298,3 +313,109 @@ def test_generated_images_are_deterministic_and_pass_the_image_gate(full_size_im
     assert banner == demo.banner_png(creator, seed=42)
     assert demo._through_gate("a.png", avatar).image.size == (400, 400)
     assert demo._through_gate("b.png", banner).image.size == (1800, 600)
+
+
+def test_every_creator_gets_a_believable_range_of_products():
+    seed(*SMALL)
+
+    for creator in demo.CREATORS[:2]:
+        products = Product.objects.filter(shop__creator__handle=creator.handle)
+        assert 6 <= products.count() <= 14
+        published = products.filter(status=ProductStatus.PUBLISHED)
+        assert published.count() >= products.count() - 2
+        for product in published:
+            assert product.published_at <= timezone.now()
+            assert product.published_at >= timezone.now() - timedelta(days=demo.HISTORY_DAYS + 4)
+            assert product.created_at <= product.published_at
+        assert not products.filter(status=ProductStatus.DRAFT, published_at__isnull=False)
+        for product in products:
+            assert product.description and "<li>" in product.description_html
+            assert product.price >= 0 and product.tags.exists()
+            assert product.compare_at_price is None or product.compare_at_price > product.price
+            assert product.sku
+    mara = Product.objects.filter(shop__creator__handle="mara_clay")
+    assert mara.filter(stock=0).exists()  # a sold-out one
+    assert mara.filter(stock__in=(1, 2, 3)).exists()  # "only 2 left"
+    assert mara.filter(compare_at_price__isnull=False).exists()
+    assert mara.filter(sales_count__gt=0).exists()
+    # Digital goods are unlimited.
+    digital = Product.objects.filter(kind=ProductKind.DIGITAL)
+    assert digital.exists() and not digital.filter(stock__isnull=False).exists()
+
+
+def test_products_have_one_to_three_images_on_disk_through_the_image_gate():
+    seed(*SMALL)
+
+    for product in Product.objects.prefetch_related("images"):
+        pictures = list(product.images.all())
+        assert 1 <= len(pictures) <= 3, product
+        assert [p.position for p in pictures] == list(range(len(pictures)))
+        assert pictures[0].alt_text == product.title
+        for picture in pictures:
+            assert set(picture.variants) == {"grid", "page", "zoom"}
+            for name in (picture.image.name, *picture.variants.values()):
+                assert name.startswith("products/") and default_storage.exists(name), name
+    # Hand-written creators' products have images of their own.
+    names = list(ProductImage.objects.values_list("image", flat=True))
+    assert len(set(names)) == len(names)
+
+
+def test_generated_creators_products_share_a_small_image_pool(monkeypatch):
+    # Given one hand-written creator, so that the two others are generated.
+    monkeypatch.setattr(demo, "CREATORS", demo.CREATORS[:1])
+    seed("--fans", "0", "--creators", "3", "--products-per-creator", "20")
+
+    generated = Product.objects.exclude(shop__creator__handle=demo.CREATORS[0].handle)
+    assert generated.count() == 40
+    assert generated.filter(status=ProductStatus.PUBLISHED).count() >= 30
+    assert len(set(generated.values_list("slug", flat=True))) >= 20  # distinct per shop
+    pooled = set(ProductImage.objects.filter(product__in=generated).values_list("image", flat=True))
+    assert ProductImage.objects.filter(product__in=generated).count() > len(pooled)
+    assert len(pooled) <= 2 * demo.IMAGE_POOL_PER_SHAPE  # two crafts, one shape each at most
+
+
+def test_the_catalog_shows_the_seeded_products(client):
+    seed(*SMALL)
+
+    response = client.get(reverse("catalog"), {"q": "mug"})
+
+    assert response.status_code == 200
+    titles = [product.title for product in response.context["products"]]
+    assert "Speckled Oatmeal Mug" in titles
+    assert "Serving Platter" not in titles  # a draft
+
+
+def test_products_are_deterministic_for_a_seed():
+    seed("--fans", "0", "--creators", "1")
+    first = product_facts()
+    User.objects.all().delete()  # cascades to shops and products
+    seed("--fans", "0", "--creators", "1")
+    assert product_facts() == first
+
+
+def test_a_crash_in_the_products_phase_leaves_no_product_and_no_product_files(
+    settings, monkeypatch
+):
+    calls = []
+
+    def photo_then_crash(*args, **kwargs):
+        calls.append(1)
+        if len(calls) > 5:
+            raise RuntimeError("boom")
+        return real_photo(*args, **kwargs)
+
+    real_photo = demo.product_photo
+    monkeypatch.setattr(demo, "product_photo", photo_then_crash)
+    with pytest.raises(RuntimeError):
+        seed("--fans", "0", "--creators", "1")
+
+    assert CreatorProfile.objects.count() == 1  # the creators phase had committed
+    assert not Product.objects.exists() and not ProductImage.objects.exists()
+    assert not Path(settings.MEDIA_ROOT, "products").exists() or not any(
+        Path(settings.MEDIA_ROOT, "products").iterdir()
+    )
+    monkeypatch.undo()
+    seed("--fans", "0", "--creators", "1")  # the next run completes the rest
+    assert Product.objects.filter(shop__creator__handle="mara_clay").count() == len(
+        demo_catalog.SHOPS["mara_clay"].products
+    )

@@ -36,6 +36,16 @@ class Command(BaseCommand):
             ),
         )
         parser.add_argument(
+            "--products-per-creator",
+            type=int,
+            default=demo.DEFAULT_PRODUCTS_PER_CREATOR,
+            help=(
+                "Products of each generated creator, e.g. 50 for benchmarks (default "
+                f"{demo.DEFAULT_PRODUCTS_PER_CREATOR}); hand-written creators sell their own "
+                "range. Generated products share a small pool of images."
+            ),
+        )
+        parser.add_argument(
             "--if-empty",
             action="store_true",
             help="Do nothing if the database already has any creator (used by `make run`).",
@@ -52,6 +62,8 @@ class Command(BaseCommand):
             raise CommandError("--fans cannot be negative.")
         if creators < 1:
             raise CommandError("--creators must be at least 1.")
+        if options["products_per_creator"] < 0:
+            raise CommandError("--products-per-creator cannot be negative.")
         if not settings.DEBUG and not options["allow_production"]:
             raise CommandError(
                 "DEBUG is off: this looks like production. Demo accounts, including a staff "
@@ -64,11 +76,18 @@ class Command(BaseCommand):
             return
 
         log = self.stdout.write if options["verbosity"] >= 1 else None
-        report = demo.demo_seed(seed=seed, fans=fans, creators=creators, log=log)
+        report = demo.demo_seed(
+            seed=seed,
+            fans=fans,
+            creators=creators,
+            products_per_creator=options["products_per_creator"],
+            log=log,
+        )
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data ready (seed {report.seed}) in {report.seconds:.1f} s: "
                 f"{report.creators} creators ({report.creators_created} new), "
+                f"{report.products} products ({report.products_created} new), "
                 f"{report.fans} fans ({report.fans_created} new), "
                 f"{report.follows_created} new follows and follow events."
             )
