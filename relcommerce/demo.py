@@ -42,6 +42,7 @@ from itertools import accumulate
 from allauth.account.models import EmailAddress
 from django.contrib.auth.hashers import make_password
 from django.contrib.contenttypes.models import ContentType
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, transaction
 from django.db.models import Max
@@ -57,6 +58,7 @@ from creators.rich_text import markdown_to_html
 from creators.selectors import handle_is_taken
 from relcommerce import demo_catalog
 from relcommerce.demo_catalog import RANDOM_STOCK, ProductSeed
+from shops.downloads import delete_private_files, digital_file_name, private_storage
 from shops.models import Product, ProductImage, ProductKind, ProductStatus, Shop, Tag
 from shops.services import shop_open
 
@@ -448,6 +450,34 @@ def _draw_object(draw: ImageDraw.ImageDraw, shape: str, *, box, colors, rng) -> 
             dy = -0.5 * h + line * 0.3 * h
             draw.line([corner(-0.6 * w, dy), corner(0.6 * w, dy)], fill=light, width=width)
         draw.ellipse((*corner(0.25 * w, 0.45 * h), *corner(0.55 * w, 0.75 * h)), fill=accent)
+
+
+def sample_pdf(title: str) -> bytes:
+    """A one-page PDF naming the product: the file a seeded digital product delivers."""
+    text = title.encode("latin-1", "replace").replace(b"\\", b"").replace(b"(", b"[")
+    text = text.replace(b")", b"]")
+    stream = b"BT /F1 24 Tf 72 720 Td (" + text + b") Tj 0 -36 Td (relcommerce demo) Tj ET"
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        xref,
+    )
+    return bytes(out)
 
 
 def _product_colors(colors: tuple[str, str, str], *, key: str) -> tuple[str, str, str]:
@@ -992,6 +1022,15 @@ def _store_product_image(name: str, content: bytes, written: list[str]) -> Store
     return stored
 
 
+def _store_digital_file(plan: PlannedProduct, written: list[str]) -> str:
+    """Write the download of a digital product to private storage; return its name."""
+    name = private_storage().save(
+        digital_file_name(f"{plan.slug}.pdf"), ContentFile(sample_pdf(plan.title))
+    )
+    written.append(name)
+    return name
+
+
 def _tag_ids(names: set[str]) -> dict[str, int]:
     """Tag ids by name, creating the missing tags (looked up by slug, which is unique)."""
     slugs = {name: slugify(name) for name in names}
@@ -1008,8 +1047,14 @@ def _products_insert(
     seed: int,
     pool: _ImagePool,
     written: list[str],
+    private_written: list[str],
 ) -> int:
     """Insert `pending` products with their tags and images; return the image count."""
+    digital_files = {
+        index: _store_digital_file(plan, private_written)
+        for index, (_, _, plan) in enumerate(pending)
+        if plan.kind == ProductKind.DIGITAL
+    }
     products = Product.objects.bulk_create(
         [
             Product(
@@ -1028,8 +1073,9 @@ def _products_insert(
                 created_at=plan.created_at,
                 updated_at=plan.published_at or plan.created_at,
                 sales_count=plan.sales_count,
+                digital_file=digital_files.get(index, ""),
             )
-            for shop_id, _, plan in pending
+            for index, (shop_id, _, plan) in enumerate(pending)
         ]
     )
     tag_ids = _tag_ids({tag for _, _, plan in pending for tag in plan.tags})
@@ -1082,6 +1128,7 @@ def _products_seed(
         Product.objects.filter(shop_id__in=shop_ids.values()).values_list("shop_id", "slug")
     )
     written: list[str] = []  # image files, deleted again if the phase rolls back
+    private_written: list[str] = []  # downloads of digital products, likewise
     pool = _ImagePool(seed=seed, written=written)
     planned = created = images_created = 0
     try:
@@ -1104,9 +1151,12 @@ def _products_seed(
                     created += len(pending)
                     pending = []
             if pending:
-                images_created += _products_insert(pending, seed=seed, pool=pool, written=written)
+                images_created += _products_insert(
+                    pending, seed=seed, pool=pool, written=written, private_written=private_written
+                )
                 created += len(pending)
     except BaseException:
         images.delete_files(written)
+        delete_private_files(private_written)
         raise
     return planned, created, images_created

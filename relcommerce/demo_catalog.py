@@ -347,7 +347,7 @@ SHOPS: dict[str, ShopSeed] = {
                 "18.00",
                 ("candles", "refill"),
                 "Send back any Fern Hollow jar and we pour you a new candle in it.",
-                stock=None,
+                stock=40,
             ),
             P(
                 "Advent Candle",
@@ -526,7 +526,7 @@ SHOPS: dict[str, ShopSeed] = {
                 "120.00",
                 ("custom", "letterpress"),
                 "Your design, our press. Proof within three days.",
-                stock=None,
+                stock=25,
             ),
             P(
                 "Holiday Card Set",

@@ -338,9 +338,15 @@ def test_every_creator_gets_a_believable_range_of_products():
     assert mara.filter(stock__in=(1, 2, 3)).exists()  # "only 2 left"
     assert mara.filter(compare_at_price__isnull=False).exists()
     assert mara.filter(sales_count__gt=0).exists()
-    # Digital goods are unlimited.
+    # Physical goods count their stock; digital goods are unlimited and deliver a file
+    # from private storage, as publishing requires.
+    assert not Product.objects.filter(kind=ProductKind.PHYSICAL, stock__isnull=True).exists()
     digital = Product.objects.filter(kind=ProductKind.DIGITAL)
     assert digital.exists() and not digital.filter(stock__isnull=False).exists()
+    for product in digital:
+        assert product.digital_file.name.endswith(".pdf")
+        with product.digital_file.open("rb") as download:
+            assert download.read(5) == b"%PDF-"
 
 
 def test_products_have_one_to_three_images_on_disk_through_the_image_gate():
@@ -400,22 +406,23 @@ def test_a_crash_in_the_products_phase_leaves_no_product_and_no_product_files(
 
     def photo_then_crash(*args, **kwargs):
         calls.append(1)
-        if len(calls) > 5:
+        if len(calls) > 15:
             raise RuntimeError("boom")
         return real_photo(*args, **kwargs)
 
     real_photo = demo.product_photo
     monkeypatch.setattr(demo, "product_photo", photo_then_crash)
     with pytest.raises(RuntimeError):
-        seed("--fans", "0", "--creators", "1")
+        seed("--fans", "0", "--creators", "2")  # the second sells digital goods too
 
-    assert CreatorProfile.objects.count() == 1  # the creators phase had committed
+    assert CreatorProfile.objects.count() == 2  # the creators phase had committed
+    assert not any(p.is_file() for p in Path(settings.PRIVATE_MEDIA_ROOT).rglob("*"))
     assert not Product.objects.exists() and not ProductImage.objects.exists()
     assert not Path(settings.MEDIA_ROOT, "products").exists() or not any(
         Path(settings.MEDIA_ROOT, "products").iterdir()
     )
     monkeypatch.undo()
-    seed("--fans", "0", "--creators", "1")  # the next run completes the rest
+    seed("--fans", "0", "--creators", "2")  # the next run completes the rest
     assert Product.objects.filter(shop__creator__handle="mara_clay").count() == len(
         demo_catalog.SHOPS["mara_clay"].products
     )
