@@ -50,6 +50,10 @@ PAGES = [
     Page("creator list", "/creators/"),
     Page("creator list, page 5", "/creators/?page=5"),
     Page("creator page (most followed)", "/@{creator_handle}/"),
+    Page("catalog", "/shop/"),
+    Page("catalog search", "/shop/?q=mug"),
+    Page("catalog, by price, page 2", "/shop/?sort=price_asc&page=2"),
+    Page("catalog, tag + in stock", "/shop/?tag=ceramics&in_stock=1&sort=popular"),
     Page("health check", "/healthz"),
 ]
 
