@@ -183,11 +183,11 @@ def test_list_filters_by_status_and_shows_badges(creator_client, creator):
     assert "Secret mug" in drafts and "Live mug" not in drafts
 
 
-@pytest.mark.parametrize("count", [5, 60])
+@pytest.mark.parametrize("count", [5, 500])
 def test_list_query_count_is_constant(
     creator_client, creator, count, django_assert_max_num_queries
 ):
-    for product in ProductFactory.create_batch(count, shop=creator.shop):
+    for product in ProductFactory.create_batch(count, shop=creator.shop)[-30:]:
         ProductImageFactory.create_batch(2, product=product)
     # Queries: session, user, shop (with creator), status counts (one aggregate), the
     # paginator's count, one page of products, their images (one prefetch), and the
