@@ -121,12 +121,21 @@ def products_public() -> QuerySet[Product]:
     )
 
 
+def search_vector() -> SearchVector:
+    """Title (weight A) and description (B); migration 0003 indexes this exact expression."""
+    return SearchVector("title", weight="A", config=SEARCH_CONFIG) + SearchVector(
+        "description", weight="B", config=SEARCH_CONFIG
+    )
+
+
+def search_query(q: str) -> SearchQuery:
+    # websearch syntax ("quoted phrase", -exclude, OR) never raises on unbalanced input.
+    return SearchQuery(q, search_type="websearch", config=SEARCH_CONFIG)
+
+
 def _search(qs: QuerySet[Product], q: str) -> QuerySet[Product]:
     if connection.vendor == "postgresql":
-        vector = SearchVector("title", weight="A", config=SEARCH_CONFIG) + SearchVector(
-            "description", weight="B", config=SEARCH_CONFIG
-        )
-        query = SearchQuery(q, search_type="websearch", config=SEARCH_CONFIG)
+        vector, query = search_vector(), search_query(q)
         return (
             qs.annotate(search=vector).filter(search=query).annotate(rank=SearchRank(vector, query))
         )
