@@ -617,6 +617,14 @@ def demo_seed(
     )
     log(f"follows: {report.follows_created} new, with their follow events ({_since(phase)})")
 
+    if connection.vendor == "postgresql" and (report.products_created or report.follows_created):
+        # Bulk loads leave the planner without statistics until autovacuum gets round to
+        # it; until then the catalog's queries were seen to run 5-30x slower.
+        phase = time.monotonic()
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+        log(f"analyze: planner statistics refreshed ({_since(phase)})")
+
     report.logins = demo_logins()
     report.seconds = time.monotonic() - started
     return report
@@ -1131,9 +1139,19 @@ def _products_seed(
     private_written: list[str] = []  # downloads of digital products, likewise
     pool = _ImagePool(seed=seed, written=written)
     planned = created = images_created = 0
+    pending: list[tuple[int, CreatorSeed, PlannedProduct]] = []
+
+    def flush(created: int, images_created: int) -> tuple[int, int]:
+        if pending:
+            images_created += _products_insert(
+                pending, seed=seed, pool=pool, written=written, private_written=private_written
+            )
+            created += len(pending)
+            pending.clear()
+        return created, images_created
+
     try:
         with transaction.atomic():
-            pending: list[tuple[int, CreatorSeed, PlannedProduct]] = []
             for rank, (creator, profile) in enumerate(zip(plan, profiles, strict=True)):
                 shop_id = shop_ids.get(profile.pk)
                 if shop_id is None:
@@ -1145,16 +1163,8 @@ def _products_seed(
                     if (shop_id, product.slug) not in existing:
                         pending.append((shop_id, creator, product))
                 if len(pending) >= BATCH_SIZE:
-                    images_created += _products_insert(
-                        pending, seed=seed, pool=pool, written=written
-                    )
-                    created += len(pending)
-                    pending = []
-            if pending:
-                images_created += _products_insert(
-                    pending, seed=seed, pool=pool, written=written, private_written=private_written
-                )
-                created += len(pending)
+                    created, images_created = flush(created, images_created)
+            created, images_created = flush(created, images_created)
     except BaseException:
         images.delete_files(written)
         delete_private_files(private_written)

@@ -369,6 +369,7 @@ def test_products_have_one_to_three_images_on_disk_through_the_image_gate():
 def test_generated_creators_products_share_a_small_image_pool(monkeypatch):
     # Given one hand-written creator, so that the two others are generated.
     monkeypatch.setattr(demo, "CREATORS", demo.CREATORS[:1])
+    monkeypatch.setattr(demo, "BATCH_SIZE", 15)  # products are inserted in several batches
     seed("--fans", "0", "--creators", "3", "--products-per-creator", "20")
 
     generated = Product.objects.exclude(shop__creator__handle=demo.CREATORS[0].handle)
