@@ -282,3 +282,24 @@ def test_postgres_search_can_use_the_gin_index():
 
     # The migration's expression matches the catalog's vector, or the index is useless.
     assert "product_search_vector_gin" in plan, plan
+
+
+def test_best_match_is_offered_and_chosen_only_when_searching(client):
+    ProductFactory(title="Mug")
+
+    browsing = get(client, sort="relevance")
+    searching = get(client, q="mug")
+
+    assert browsing.context["current_sort"] == Sort.NEWEST
+    assert Sort.RELEVANCE not in dict(browsing.context["sort_choices"])
+    assert searching.context["current_sort"] == Sort.RELEVANCE
+    assert '<option value="relevance" selected>Best match</option>' in searching.content.decode()
+
+
+def test_filter_form_is_labelled_and_keeps_its_values(client):
+    html = get(client, q="mug", min_price="5", max_price="50", in_stock="1").content.decode()
+
+    for label in ("Search products", "Min price", "Max price", "Sort by", "In stock only"):
+        assert label in html
+    assert 'value="mug"' in html and 'value="5"' in html and 'value="50"' in html
+    assert 'name="in_stock" value="1" checked' in html
