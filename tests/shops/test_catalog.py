@@ -54,7 +54,7 @@ def test_cards_link_to_the_product_with_cover_price_and_creator(client):
     assert f'href="{product.get_absolute_url()}"' in html
     assert "a_grid.webp" in html and "b_grid.webp" not in html  # the cover only
     assert 'alt="A speckled mug"' in html
-    assert "24.00" in html
+    assert "24.00" in html and product.shop.creator.display_name in html  # show_creator
 
 
 def test_empty_catalog_and_no_match_have_their_own_messages(client):
