@@ -81,6 +81,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "creators.context_processors.creator_profile",
+                "shops.context_processors.cart",
             ],
         },
     },

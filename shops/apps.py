@@ -1,6 +1,21 @@
 from django.apps import AppConfig
 
 
+def _merge_visitor_cart(sender, request, user, **kwargs):
+    """What a visitor put in the cart before signing in is still there afterwards."""
+    from shops.cart import SESSION_KEY, cart_merge_into_user
+
+    session = getattr(request, "session", None)
+    if session is None:
+        return
+    cart_merge_into_user(user=user, cart_id=session.pop(SESSION_KEY, None))
+
+
 class ShopsConfig(AppConfig):
     name = "shops"
     verbose_name = "Shops and commerce"
+
+    def ready(self):
+        from django.contrib.auth.signals import user_logged_in
+
+        user_logged_in.connect(_merge_visitor_cart, dispatch_uid="shops.merge_visitor_cart")

@@ -149,3 +149,39 @@ class ProductImage(models.Model):
         from creators.images import VariantURLs
 
         return VariantURLs(self.variants)
+
+
+class Cart(TimeStampedModel):
+    """A fan's cart. Signed-in fans have one; a visitor's is found through the session
+    and merged into the fan's own when they sign in."""
+
+    user = models.OneToOneField(
+        "creators.User", null=True, blank=True, on_delete=models.CASCADE, related_name="cart"
+    )
+
+    class Meta:
+        ordering = ["-updated_at"]
+
+    def __str__(self):
+        return f"cart #{self.pk}"
+
+
+class CartLine(models.Model):
+    """A product and how many. No price: prices are always read from the product."""
+
+    cart = models.ForeignKey(Cart, on_delete=models.CASCADE, related_name="lines")
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="+")
+    quantity = models.PositiveIntegerField()
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["added_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["cart", "product"], name="cart_line_unique_product"),
+            models.CheckConstraint(
+                condition=models.Q(quantity__gte=1), name="cart_line_quantity_positive"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.quantity} × {self.product_id}"
