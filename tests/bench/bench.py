@@ -50,6 +50,8 @@ PAGES = [
     Page("creator list", "/creators/"),
     Page("creator list, page 5", "/creators/?page=5"),
     Page("creator page (most followed)", "/@{creator_handle}/"),
+    Page("product page", "/@{creator_handle}/p/{product_slug}/"),
+    Page("cart (empty)", "/cart/"),
     Page("catalog", "/shop/"),
     Page("catalog search", "/shop/?q=mug"),
     Page("catalog, by price, page 2", "/shop/?sort=price_asc&page=2"),
@@ -260,7 +262,17 @@ def page_context() -> dict[str, str]:
     )
     if most_followed is None:
         raise SystemExit("bench: the bench database has no active creator: did seed_demo run?")
-    return {"creator_handle": most_followed}
+    from shops.models import Product, ProductStatus
+
+    product = (
+        Product.objects.filter(status=ProductStatus.PUBLISHED, shop__creator__handle=most_followed)
+        .order_by("-published_at", "id")
+        .values_list("slug", flat=True)
+        .first()
+    )
+    if product is None:
+        raise SystemExit("bench: the most followed creator has no published product")
+    return {"creator_handle": most_followed, "product_slug": product}
 
 
 def data_size() -> dict[str, int]:

@@ -3,7 +3,7 @@
 # with wrk on loopback, compare every page with a bare-Django baseline measured in the same
 # run, and write docs/benchmarks.md. See tests/bench/bench.py for the page list.
 #
-# Knobs (environment): BENCH_FANS (10000), BENCH_CREATORS (120), BENCH_SECONDS (5),
+# Knobs (environment): BENCH_FANS (10000), BENCH_CREATORS (120), BENCH_PRODUCTS (50 per generated creator), BENCH_SECONDS (5),
 # BENCH_ROUNDS (3), BENCH_WARMUP (2),
 # BENCH_CONNECTIONS (8), BENCH_WRK_THREADS (2), BENCH_WORKERS (3), BENCH_WORKER_CLASS (sync),
 # BENCH_THREADS (4, gthread only), BENCH_DB_NAME (relcommerce_bench),
@@ -23,6 +23,7 @@ export BENCH_COMMAND="${overrides}make bench"
 export BENCH_FANS=${BENCH_FANS:-10000}
 # 120 creators = 5 full pages of 24, so /creators/?page=5 is a real deep page.
 export BENCH_CREATORS=${BENCH_CREATORS:-120}
+export BENCH_PRODUCTS=${BENCH_PRODUCTS:-50}
 # Server: 3 sync workers, as docker-compose's web service runs in production. A sync
 # worker answers one request per connection, so the kernel hands each new connection to
 # whichever worker is free and both cores stay busy. gthread workers keep wrk's
@@ -140,7 +141,7 @@ bounded 120 "$PY" -m tests.bench.bench db create
 bounded 30 "$PY" -c 'import os, redis; redis.Redis.from_url(os.environ["REDIS_URL"]).flushdb()'
 bounded 900 "$PY" manage.py migrate --no-input -v 0
 # --allow-production: seed_demo refuses DEBUG=0 unless told; this database is thrown away.
-seed_args=(--fans "$BENCH_FANS" --creators "$BENCH_CREATORS" --seed 42 --allow-production)
+seed_args=(--fans "$BENCH_FANS" --creators "$BENCH_CREATORS" --products-per-creator "$BENCH_PRODUCTS" --seed 42 --allow-production)
 export BENCH_SEED_CMD="manage.py seed_demo ${seed_args[*]}"
 say "$BENCH_SEED_CMD"
 seed_started=$SECONDS
