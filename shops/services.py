@@ -313,8 +313,20 @@ def product_update(
         product.tags.set(tag_rows)
 
         if removed:
-            old_files = [name for image in removed for name in _image_files(image)]
-            ProductImage.objects.filter(pk__in=[image.pk for image in removed]).delete()
+            removed_ids = [image.pk for image in removed]
+            # Files another row still shows (the demo seeder shares a pool) are kept.
+            still_used = set(
+                ProductImage.objects.filter(image__in=[image.image.name for image in removed])
+                .exclude(pk__in=removed_ids)
+                .values_list("image", flat=True)
+            )
+            old_files = [
+                name
+                for image in removed
+                if image.image.name not in still_used
+                for name in _image_files(image)
+            ]
+            ProductImage.objects.filter(pk__in=removed_ids).delete()
             transaction.on_commit(partial(_images.delete_files, old_files))
 
         def order(image: ProductImage) -> tuple[int, int, int]:

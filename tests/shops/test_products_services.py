@@ -179,6 +179,37 @@ def test_update_replaces_tags_rerenders_and_edits_images(
     assert not any(default_storage.exists(name) for name in removed_files)
 
 
+def test_removing_an_image_keeps_files_another_product_still_shows(
+    creator, django_capture_on_commit_callbacks
+):
+    # Given two products showing the same stored image (as the demo seeder's pool does)…
+    product = _create(creator.shop, images=_clean(1))
+    image = product.images.get()
+    other = ProductFactory(shop=creator.shop)
+    ProductImage.objects.create(product=other, image=image.image.name, variants=image.variants)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        product_update(
+            product=product,
+            title=product.title,
+            description="",
+            price=product.price,
+            compare_at_price=None,
+            kind=ProductKind.PHYSICAL,
+            stock=1,
+            sku="",
+            tags=[],
+            new_images=[],
+            remove_image_ids=[image.pk],
+            positions={},
+        )
+
+    # …the other product's image still loads.
+    assert not product.images.exists()
+    assert default_storage.exists(image.image.name)
+    assert all(default_storage.exists(name) for name in image.variants.values())
+
+
 def test_update_refuses_too_many_images_and_changes_nothing(creator):
     product = _create(creator.shop, images=_clean(7))
     with pytest.raises(ValidationError):
