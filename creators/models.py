@@ -158,6 +158,7 @@ class EventKind(models.TextChoices):
     ORDER_PLACED = "order_placed", "Order placed"
     ORDER_PAID = "order_paid", "Order paid"
     ORDER_SHIPPED = "order_shipped", "Order shipped"
+    ORDER_DELIVERED = "order_delivered", "Order delivered"
     ORDER_CANCELLED = "order_cancelled", "Order cancelled"
     SHARE_VISIT = "share_visit", "Share-link visit"
     REFERRAL_PURCHASE = "referral_purchase", "Referral purchase"

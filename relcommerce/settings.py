@@ -35,6 +35,8 @@ else:
     ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
 
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+# Absolute links in emails sent from workers, where there is no request to read it from.
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -151,6 +153,7 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {
     "creators.tasks.event_dispatch_task": {"queue": "events"},
     "creators.tasks.events_sweep_undispatched_task": {"queue": "events"},
+    "shops.tasks.order_email_task": {"queue": "email"},
 }
 CELERY_BEAT_SCHEDULE = {
     "sweep-undispatched-events": {

@@ -185,3 +185,124 @@ class CartLine(models.Model):
 
     def __str__(self):
         return f"{self.quantity} × {self.product_id}"
+
+
+class OrderStatus(models.TextChoices):
+    AWAITING_PAYMENT = "awaiting_payment", "Awaiting payment"
+    PAID = "paid", "Paid"
+    SHIPPED = "shipped", "Shipped"
+    DELIVERED = "delivered", "Delivered"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class Checkout(TimeStampedModel):
+    """One payment step of a fan, covering the orders it created (one per shop).
+
+    `idempotency_key` comes from the checkout form, so a double submit finds the first
+    checkout instead of placing the orders twice.
+    """
+
+    buyer = models.ForeignKey(
+        "creators.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="checkouts"
+    )
+    idempotency_key = models.UUIDField(unique=True)
+    email = models.EmailField()
+    currency = models.CharField(max_length=3)
+    total = models.DecimalField(max_digits=12, decimal_places=2)
+    payment_provider = models.CharField(max_length=32)
+    payment_reference = models.CharField(max_length=120, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"checkout {self.idempotency_key}"
+
+
+class Order(TimeStampedModel):
+    """What one shop sells to one fan in one checkout. The creator sees only their own."""
+
+    number = models.CharField(max_length=20, unique=True)
+    checkout = models.ForeignKey(Checkout, on_delete=models.PROTECT, related_name="orders")
+    shop = models.ForeignKey(Shop, on_delete=models.PROTECT, related_name="orders")
+    buyer = models.ForeignKey(
+        "creators.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="orders"
+    )
+    email = models.EmailField()
+    status = models.CharField(
+        max_length=20, choices=OrderStatus.choices, default=OrderStatus.AWAITING_PAYMENT
+    )
+    currency = models.CharField(max_length=3)
+    subtotal = models.DecimalField(max_digits=12, decimal_places=2)
+    shipping_cost = models.DecimalField(max_digits=10, decimal_places=2, default=0)
+    total = models.DecimalField(max_digits=12, decimal_places=2)
+    # Shipping address: empty for orders of digital goods only.
+    ship_name = models.CharField(max_length=120, blank=True)
+    ship_line1 = models.CharField(max_length=200, blank=True)
+    ship_line2 = models.CharField(max_length=200, blank=True)
+    ship_city = models.CharField(max_length=100, blank=True)
+    ship_postal_code = models.CharField(max_length=20, blank=True)
+    ship_country = models.CharField(max_length=2, blank=True, help_text="ISO 3166-1 alpha-2")
+    tracking_number = models.CharField(max_length=100, blank=True)
+    tracking_url = models.URLField(blank=True)
+    paid_at = models.DateTimeField(null=True, blank=True)
+    shipped_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    stock_returned = models.BooleanField(
+        default=False, help_text="Set when a cancellation put the units back (only ever once)."
+    )
+    emails_sent = models.JSONField(
+        default=list,
+        blank=True,
+        editable=False,
+        help_text="Which order emails went out, so a retried task never sends one twice.",
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(total__gte=0), name="order_total_not_negative"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["shop", "status", "-created_at"], name="order_shop_status_idx"),
+            models.Index(fields=["shop", "-created_at"], name="order_shop_created_idx"),
+            models.Index(fields=["buyer", "-created_at"], name="order_buyer_created_idx"),
+        ]
+
+    def __str__(self):
+        return self.number
+
+    @property
+    def needs_shipping(self) -> bool:
+        return bool(self.ship_line1)
+
+
+class OrderItem(models.Model):
+    """A line of an order, with the title and price as they were when it was bought."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="items")
+    product = models.ForeignKey(
+        Product, null=True, blank=True, on_delete=models.SET_NULL, related_name="order_items"
+    )
+    title = models.CharField(max_length=120)
+    kind = models.CharField(max_length=16, choices=ProductKind.choices)
+    unit_price = models.DecimalField(max_digits=10, decimal_places=2)
+    quantity = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(quantity__gte=1), name="order_item_quantity_positive"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.quantity} × {self.title}"
+
+    @property
+    def line_total(self):
+        return self.unit_price * self.quantity

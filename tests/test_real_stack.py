@@ -45,7 +45,7 @@ def _wait_for(predicate, timeout=20.0):
 def test_committed_event_is_dispatched_by_a_real_worker_through_redis():
     user = UserFactory()
     with start_worker(
-        celery_app, pool="solo", perform_ping_check=False, queues=["default", "events"]
+        celery_app, pool="solo", perform_ping_check=False, queues=["default", "events", "email"]
     ):
         shop = shop_open(user=user, handle="real_worker", display_name="Real Worker")
         event = EngagementEvent.objects.get(creator=shop.creator)
