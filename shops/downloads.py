@@ -78,3 +78,99 @@ def delete_on_error() -> Iterator[list[str]]:
     except BaseException:
         delete_private_files(written)
         raise
+
+
+# Signed download links ----------------------------------------------------------------------
+
+DOWNLOAD_SALT = "relcommerce.download"
+DOWNLOAD_MAX_AGE = 24 * 60 * 60  # seconds a link stays valid
+
+
+class DownloadLinkExpired(Exception):
+    """The link was genuine but is older than DOWNLOAD_MAX_AGE; `item` is its order item
+    when the signed-in user is its buyer (so the page can link back to the order)."""
+
+    def __init__(self, item=None):
+        super().__init__("download link expired")
+        self.item = item
+
+
+def _signer():
+    from django.core.signing import TimestampSigner
+
+    return TimestampSigner(salt=DOWNLOAD_SALT)
+
+
+def download_token_make(*, order_item_id: int, buyer_id: int) -> str:
+    return _signer().sign(f"{order_item_id}:{buyer_id}")
+
+
+def download_url(*, order_item_id: int, buyer_id: int) -> str:
+    from django.urls import reverse
+
+    token = download_token_make(order_item_id=order_item_id, buyer_id=buyer_id)
+    return reverse("shops:download", args=[token])
+
+
+def download_token_read(token: str) -> tuple[int, int] | None:
+    """(order_item_id, buyer_id) of a genuine, fresh token; None if forged or malformed.
+
+    Raises DownloadLinkExpired for a genuine token past its age.
+    """
+    from django.core.signing import BadSignature, SignatureExpired
+
+    signer = _signer()
+    try:
+        value = signer.unsign(token, max_age=DOWNLOAD_MAX_AGE)
+    except SignatureExpired:
+        raise DownloadLinkExpired(_parse(signer.unsign(token))) from None
+    except BadSignature:
+        return None
+    return _parse(value)
+
+
+def _parse(value: str) -> tuple[int, int] | None:
+    item_id, _, buyer_id = value.partition(":")
+    if not (item_id.isdigit() and buyer_id.isdigit()):
+        return None
+    return int(item_id), int(buyer_id)
+
+
+def download_item_for_buyer(*, token: str, user):
+    """The paid digital order item the token names, for its buyer only; else None.
+
+    Raises DownloadLinkExpired for a genuine but old link; it carries the order item only
+    if the signed-in user is its buyer, so nobody else learns which order it names.
+    """
+    from shops.models import OrderItem, ProductKind
+    from shops.orders import PAID_STATUSES
+
+    try:
+        read = download_token_read(token)
+    except DownloadLinkExpired as expired:
+        stale, item = expired.item, None
+        if stale is not None and user.is_authenticated and stale[1] == user.pk:
+            item = (
+                OrderItem.objects.select_related("order")
+                .filter(pk=stale[0], order__buyer_id=user.pk)
+                .first()
+            )
+        raise DownloadLinkExpired(item) from None
+    if read is None or not user.is_authenticated:
+        return None
+    item_id, buyer_id = read
+    if buyer_id != user.pk:
+        return None
+    item = (
+        OrderItem.objects.select_related("order", "product")
+        .filter(
+            pk=item_id,
+            kind=ProductKind.DIGITAL,
+            order__buyer_id=user.pk,
+            order__status__in=PAID_STATUSES,
+        )
+        .first()
+    )
+    if item is None or item.product is None or not item.product.digital_file:
+        return None
+    return item

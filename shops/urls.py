@@ -1,6 +1,6 @@
 from django.urls import path
 
-from shops import cart_views, views
+from shops import cart_views, order_views, views
 
 app_name = "shops"
 
@@ -14,4 +14,19 @@ urlpatterns = [
     path("studio/shop/<slug:slug>/edit/", views.product_edit, name="product_edit"),
     path("studio/shop/<slug:slug>/status/", views.product_status, name="product_status"),
     path("@<str:handle>/p/<slug:slug>/", views.product_detail, name="product"),
+]
+
+# Orders (fan history, studio fulfilment, downloads): shops/order_views.py
+urlpatterns += [
+    path("orders/", order_views.order_list, name="order_list"),
+    path("orders/<str:number>/", order_views.order_detail, name="order_detail"),
+    path("studio/orders/", order_views.studio_orders, name="studio_orders"),
+    path("studio/orders/export.csv", order_views.studio_orders_csv, name="studio_orders_csv"),
+    path("studio/orders/<str:number>/", order_views.studio_order, name="studio_order"),
+    path(
+        "studio/orders/<str:number>/action/",
+        order_views.studio_order_action,
+        name="studio_order_action",
+    ),
+    path("downloads/<str:token>/", order_views.download, name="download"),
 ]

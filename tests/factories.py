@@ -104,3 +104,65 @@ class ProductImageFactory(factory.django.DjangoModelFactory):
         }
     )
     position = factory.Sequence(lambda n: n)
+
+
+class CheckoutFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "shops.Checkout"
+
+    buyer = factory.SubFactory(UserFactory)
+    idempotency_key = factory.Faker("uuid4")
+    email = factory.SelfAttribute("buyer.email")
+    currency = settings.SHOP_DEFAULT_CURRENCY
+    total = Decimal("0.00")
+    payment_provider = "manual"
+
+
+class OrderFactory(factory.django.DjangoModelFactory):
+    """An order awaiting payment with a shipping address (physical goods), no items.
+
+    Add lines with OrderItemFactory(order=…); `subtotal`/`total` are given, not computed.
+    """
+
+    class Meta:
+        model = "shops.Order"
+
+    checkout = factory.SubFactory(CheckoutFactory)
+    buyer = factory.SelfAttribute("checkout.buyer")
+    email = factory.SelfAttribute("checkout.email")
+    shop = factory.SubFactory(ShopFactory)
+    number = factory.Sequence(lambda n: f"RC-{100000 + n}")
+    currency = factory.SelfAttribute("shop.currency")
+    subtotal = Decimal("48.00")
+    shipping_cost = Decimal("5.00")
+    total = Decimal("53.00")
+    ship_name = "Fan Person"
+    ship_line1 = "1 Clay Street"
+    ship_city = "Lisbon"
+    ship_postal_code = "1100-001"
+    ship_country = "PT"
+
+    class Params:
+        digital = factory.Trait(
+            ship_name="",
+            ship_line1="",
+            ship_city="",
+            ship_postal_code="",
+            ship_country="",
+            shipping_cost=Decimal("0.00"),
+            total=Decimal("48.00"),
+        )
+
+
+class OrderItemFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "shops.OrderItem"
+
+    order = factory.SubFactory(OrderFactory)
+    product = factory.SubFactory(ProductFactory, shop=factory.SelfAttribute("..order.shop"))
+    title = factory.LazyAttribute(lambda item: item.product.title if item.product else "Gone")
+    kind = factory.LazyAttribute(lambda item: item.product.kind if item.product else "physical")
+    unit_price = factory.LazyAttribute(
+        lambda item: item.product.price if item.product else Decimal("24.00")
+    )
+    quantity = 2

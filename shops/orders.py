@@ -1,0 +1,259 @@
+"""Orders after placement: the status state machine, its services, and order reads.
+
+Every status change of an order happens here (studio views and admin actions call these
+services). Each service is one transaction that locks the order row, checks the move
+against `TRANSITIONS`, records the engagement event in the same transaction, and emails
+the fan once the transaction has committed.
+"""
+
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+from django.db import transaction
+from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.db.models.functions import Greatest
+from django.http import Http404
+from django.utils import timezone
+
+from creators.events import event_record
+from creators.models import EventKind, User
+from shops.models import Order, OrderItem, OrderStatus, Product, ProductKind
+from shops.tasks import order_email_task
+
+S = OrderStatus
+TRANSITIONS: dict[str, frozenset[str]] = {
+    S.AWAITING_PAYMENT: frozenset({S.PAID, S.CANCELLED}),
+    S.PAID: frozenset({S.SHIPPED, S.DELIVERED, S.CANCELLED}),
+    S.SHIPPED: frozenset({S.DELIVERED}),
+    S.DELIVERED: frozenset(),
+    S.CANCELLED: frozenset(),
+}
+# Statuses in which the buyer has paid and may download digital goods.
+PAID_STATUSES = frozenset({S.PAID, S.SHIPPED, S.DELIVERED})
+
+_EVENT_KIND = {
+    S.PAID: EventKind.ORDER_PAID,
+    S.SHIPPED: EventKind.ORDER_SHIPPED,
+    S.DELIVERED: EventKind.ORDER_DELIVERED,
+    S.CANCELLED: EventKind.ORDER_CANCELLED,
+}
+_EMAIL_EVENT = {
+    S.PAID: "paid",
+    S.SHIPPED: "shipped",
+    S.DELIVERED: "delivered",
+    S.CANCELLED: "cancelled",
+}
+
+
+def order_can_transition(*, order: Order, to: str) -> bool:
+    if to not in TRANSITIONS.get(order.status, ()):
+        return False
+    # Physical goods are shipped before they are delivered.
+    return not (to == S.DELIVERED and order.status == S.PAID and order.needs_shipping)
+
+
+def _refusal(order: Order, to: str) -> str:
+    if order.status == to:
+        return f"Order {order.number} is already {order.get_status_display().lower()}."
+    if order.status in (S.DELIVERED, S.CANCELLED):
+        return (
+            f"Order {order.number} is {order.get_status_display().lower()}; "
+            "its status can no longer change."
+        )
+    if to == S.DELIVERED and order.status == S.PAID:
+        return f"Order {order.number} must be marked shipped before it is delivered."
+    if to == S.SHIPPED and order.status == S.AWAITING_PAYMENT:
+        return f"Order {order.number} is not paid yet; mark it paid before shipping."
+    if to == S.SHIPPED and order.status == S.DELIVERED:
+        return f"Order {order.number} is already delivered."
+    return (
+        f"Order {order.number} cannot go from {order.get_status_display().lower()} "
+        f"to {S(to).label.lower()}."
+    )
+
+
+def _lock(order: Order) -> Order:
+    return (
+        Order.objects.select_for_update(of=("self",))
+        .select_related("shop__creator", "buyer")
+        .get(pk=order.pk)
+    )
+
+
+def _transition(*, order: Order, to: str, actor: User | None, extra=None) -> Order:
+    """Lock, check, change, record, email: the common body of every service."""
+    locked = _lock(order)
+    if not order_can_transition(order=locked, to=to):
+        raise ValidationError(_refusal(locked, to), code="order_transition")
+    now = timezone.now()
+    locked.status = to
+    fields = ["status", "updated_at"]
+    stamp = f"{S(to).value}_at"
+    setattr(locked, stamp, now)
+    fields.append(stamp)
+    if extra:
+        fields += extra(locked)
+    locked.save(update_fields=fields)
+    event_record(
+        kind=_EVENT_KIND[to],
+        actor=actor,
+        creator=locked.shop.creator,
+        target=locked,
+        payload={
+            "order_number": locked.number,
+            "amount": str(locked.total),
+            "currency": locked.currency,
+            "buyer_id": locked.buyer_id,
+        },
+    )
+    event = _EMAIL_EVENT[to]
+    pk = locked.pk
+    transaction.on_commit(lambda: order_email_task.delay(pk, event))
+    # The caller's instance shows the new state too.
+    for field in fields:
+        setattr(order, field, getattr(locked, field))
+    return locked
+
+
+def _item_quantities(order: Order) -> dict[int, int]:
+    quantities: dict[int, int] = {}
+    for product_id, quantity in order.items.filter(product__isnull=False).values_list(
+        "product_id", "quantity"
+    ):
+        quantities[product_id] = quantities.get(product_id, 0) + quantity
+    return quantities
+
+
+def order_mark_paid(*, order: Order, by: User | None = None) -> Order:
+    """Payment arrived (manual or test providers): counts the units as sold."""
+    with transaction.atomic():
+        locked = _transition(order=order, to=S.PAID, actor=by)
+        for product_id, quantity in sorted(_item_quantities(locked).items()):
+            Product.objects.filter(pk=product_id).update(
+                sales_count=F("sales_count") + quantity
+            )
+    return locked
+
+
+def order_mark_shipped(
+    *, order: Order, tracking_number: str = "", tracking_url: str = "", by: User | None = None
+) -> Order:
+    tracking_number = tracking_number.strip()
+    tracking_url = tracking_url.strip()
+    if tracking_url:
+        try:
+            URLValidator(schemes=["http", "https"])(tracking_url)
+        except ValidationError:
+            raise ValidationError(
+                "The tracking link must be a web address starting with http:// or https://.",
+                code="tracking_url",
+            ) from None
+    if len(tracking_number) > 100:
+        raise ValidationError("The tracking number may be at most 100 characters.")
+
+    def tracking(locked: Order) -> list[str]:
+        locked.tracking_number = tracking_number
+        locked.tracking_url = tracking_url
+        return ["tracking_number", "tracking_url"]
+
+    with transaction.atomic():
+        return _transition(order=order, to=S.SHIPPED, actor=by, extra=tracking)
+
+
+def order_mark_delivered(*, order: Order, by: User | None = None) -> Order:
+    with transaction.atomic():
+        return _transition(order=order, to=S.DELIVERED, actor=by)
+
+
+def order_cancel(*, order: Order, by: User | None = None) -> Order:
+    """Cancel; put the units back (once); if it was paid, un-count the sales.
+
+    No money moves here (manual and test providers): a paid order's cancellation means a
+    refund is due, which the studio page says.
+    """
+    with transaction.atomic():
+        was_paid = _lock(order).status in PAID_STATUSES
+
+        def give_back(locked: Order) -> list[str]:
+            if locked.stock_returned:
+                return []
+            quantities = sorted(_item_quantities(locked).items())
+            for product_id, quantity in quantities:
+                Product.objects.filter(pk=product_id, stock__isnull=False).update(
+                    stock=F("stock") + quantity
+                )
+                if was_paid:
+                    Product.objects.filter(pk=product_id).update(
+                        sales_count=Greatest(F("sales_count") - quantity, 0)
+                    )
+            locked.stock_returned = True
+            return ["stock_returned"]
+
+        return _transition(order=order, to=S.CANCELLED, actor=by, extra=give_back)
+
+
+def order_refund_due(order: Order) -> bool:
+    return order.status == S.CANCELLED and order.paid_at is not None
+
+
+# Reads -----------------------------------------------------------------------------------
+
+
+def _with_items(qs: QuerySet[Order]) -> QuerySet[Order]:
+    return qs.select_related("shop__creator", "buyer").prefetch_related(
+        Prefetch("items", queryset=OrderItem.objects.select_related("product"))
+    )
+
+
+def order_get_for_buyer(*, user: User, number: str) -> Order:
+    """The order `number` for the fan who bought it; anyone else gets a 404."""
+    if not user.is_authenticated:
+        raise Http404("No order.")
+    order = _with_items(Order.objects.filter(buyer=user, number=number)).first()
+    if order is None:
+        raise Http404("No order.")
+    return order
+
+
+def order_get_for_shop_owner(*, user: User, number: str) -> Order:
+    """The order `number` for the creator whose shop sold it; anyone else gets a 404."""
+    if not user.is_authenticated:
+        raise Http404("No order.")
+    order = _with_items(Order.objects.filter(shop__creator__user=user, number=number)).first()
+    if order is None:
+        raise Http404("No order.")
+    return order
+
+
+def order_list_for_buyer(*, user: User) -> QuerySet[Order]:
+    return (
+        Order.objects.filter(buyer=user)
+        .select_related("shop__creator")
+        .prefetch_related("items")
+        .order_by("-created_at", "-id")
+    )
+
+
+def order_list_for_shop(*, shop, status: str = "", query: str = "") -> QuerySet[Order]:
+    qs = Order.objects.filter(shop=shop).prefetch_related("items").order_by("-created_at", "-id")
+    if status:
+        qs = qs.filter(status=status)
+    query = query.strip()
+    if query:
+        qs = qs.filter(Q(number__iexact=query) | Q(email__icontains=query))
+    return qs
+
+
+def order_status_counts(*, shop) -> dict[str, int]:
+    """How many orders the shop has in each status, plus "all", in one query."""
+    return Order.objects.filter(shop=shop).aggregate(
+        all=Count("id"),
+        **{status: Count("id", filter=Q(status=status)) for status in S.values},
+    )
+
+
+def order_items_summary(order: Order) -> str:
+    return "; ".join(f"{item.quantity} × {item.title}" for item in order.items.all())
+
+
+def order_has_digital(order: Order) -> bool:
+    return any(item.kind == ProductKind.DIGITAL for item in order.items.all())
