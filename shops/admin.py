@@ -3,7 +3,8 @@ from django.core.exceptions import ValidationError
 
 from creators.rich_text import markdown_to_html
 from shops import downloads
-from shops.models import Product, ProductImage, ProductStatus, Shop, Tag
+from shops import orders as order_services
+from shops.models import Checkout, Order, OrderItem, Product, ProductImage, ProductStatus, Shop, Tag
 from shops.services import product_set_status
 
 
@@ -94,3 +95,110 @@ class TagAdmin(admin.ModelAdmin):
     list_display = ["name", "slug"]
     search_fields = ["name"]
     prepopulated_fields = {"slug": ["name"]}
+
+
+# Orders --------------------------------------------------------------------------------------
+# Status changes only through the services of shops/orders.py, so the state machine, stock,
+# sales counts, events and emails hold here too. Order contents are snapshots: read-only.
+
+
+class OrderItemInline(admin.TabularInline):
+    model = OrderItem
+    extra = 0
+    fields = ["title", "kind", "unit_price", "quantity", "product"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Order)
+class OrderAdmin(admin.ModelAdmin):
+    list_display = ["number", "shop", "email", "status", "total", "currency", "created_at"]
+    list_filter = ["status", "shop", "created_at"]
+    search_fields = ["number", "email", "shop__name"]
+    list_select_related = ["shop"]
+    date_hierarchy = "created_at"
+    inlines = [OrderItemInline]
+    actions = ["mark_paid", "mark_delivered", "cancel"]
+    readonly_fields = [
+        "number",
+        "checkout",
+        "shop",
+        "buyer",
+        "email",
+        "status",
+        "currency",
+        "subtotal",
+        "shipping_cost",
+        "total",
+        "tracking_number",
+        "tracking_url",
+        "paid_at",
+        "shipped_at",
+        "delivered_at",
+        "cancelled_at",
+        "stock_returned",
+        "emails_sent",
+        "created_at",
+        "updated_at",
+    ]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def _apply(self, request, queryset, service, done: str) -> None:
+        changed, refused = 0, []
+        for order in queryset:
+            try:
+                service(order=order, by=request.user)
+            except ValidationError as exc:
+                refused.append(" ".join(exc.messages))
+            else:
+                changed += 1
+        self.message_user(request, f"{done} {changed} order(s).")
+        for message in refused:
+            self.message_user(request, message, level=messages.WARNING)
+
+    @admin.action(description="Mark paid")
+    def mark_paid(self, request, queryset):
+        self._apply(request, queryset, order_services.order_mark_paid, "Marked paid")
+
+    @admin.action(description="Mark delivered")
+    def mark_delivered(self, request, queryset):
+        self._apply(request, queryset, order_services.order_mark_delivered, "Marked delivered")
+
+    @admin.action(description="Cancel (returns stock; a paid order is then due a refund)")
+    def cancel(self, request, queryset):
+        self._apply(request, queryset, order_services.order_cancel, "Cancelled")
+
+
+@admin.register(Checkout)
+class CheckoutAdmin(admin.ModelAdmin):
+    list_display = [
+        "idempotency_key",
+        "email",
+        "total",
+        "currency",
+        "payment_provider",
+        "created_at",
+    ]
+    list_filter = ["payment_provider", "created_at"]
+    search_fields = ["email", "payment_reference", "idempotency_key"]
+    date_hierarchy = "created_at"
+
+    def get_readonly_fields(self, request, obj=None):
+        return [field.name for field in self.model._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
