@@ -1,6 +1,6 @@
 from django.urls import path
 
-from shops import cart_views, order_views, views
+from shops import cart_views, checkout_views, order_views, views
 
 app_name = "shops"
 
@@ -9,6 +9,8 @@ urlpatterns = [
     path("cart/", cart_views.cart_detail, name="cart"),
     path("cart/add/", cart_views.cart_add, name="cart_add"),
     path("cart/lines/<int:line_id>/", cart_views.cart_line, name="cart_line"),
+    path("checkout/", checkout_views.checkout, name="checkout"),
+    path("checkout/done/<uuid:key>/", checkout_views.checkout_done, name="checkout_done"),
     path("studio/shop/", views.studio_products, name="studio_products"),
     path("studio/shop/new/", views.product_create, name="product_create"),
     path("studio/shop/<slug:slug>/edit/", views.product_edit, name="product_edit"),

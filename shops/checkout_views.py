@@ -1,0 +1,100 @@
+"""Checkout pages: the form, the review, placing the order and the confirmation.
+
+Signed-in fans only: a visitor is sent to sign in (or sign up) and comes back here, with
+the visitor's cart merged into the account's at sign-in. The review step carries the
+form's data in hidden fields (nothing about the card is stored on the server); the
+"Place order" POST validates it again and calls `shops.checkout.order_place`.
+"""
+
+import uuid
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db.models import Prefetch
+from django.http import Http404
+from django.shortcuts import redirect, render
+
+from creators.ratelimits import rate_limited
+from shops import cart as carts
+from shops.checkout import checkout_refusal, order_place
+from shops.checkout_forms import CheckoutForm
+from shops.models import Checkout, Order, OrderItem
+
+
+def _placed(request) -> Checkout | None:
+    try:
+        key = uuid.UUID(request.POST.get("idempotency_key", ""))
+    except ValueError:
+        return None
+    return Checkout.objects.filter(idempotency_key=key, buyer=request.user).first()
+
+
+@login_required
+@rate_limited("checkout", "30/h")
+def checkout(request):
+    if request.method == "POST":
+        # A double submit of "Place order" finds the checkout the first one placed.
+        done = _placed(request)
+        if done is not None:
+            return redirect("shops:checkout_done", key=done.idempotency_key)
+    cart = carts.cart_for_request(request)
+    summary = carts.cart_summary(cart)
+    refusal = checkout_refusal(summary)
+    if refusal:
+        (messages.info if summary.is_empty else messages.error)(request, refusal)
+        return redirect("shops:cart")
+    needs_shipping = any(group.needs_shipping for group in summary.groups)
+    context = {
+        "summary": summary,
+        "currency": summary.groups[0].shop.currency,
+        "total": next(iter(summary.totals.values())),
+        "needs_shipping": needs_shipping,
+    }
+    if request.method != "POST":
+        form = CheckoutForm(needs_shipping=needs_shipping, initial={"email": request.user.email})
+        return render(request, "shops/checkout/form.html", {**context, "form": form})
+
+    form = CheckoutForm(request.POST, needs_shipping=needs_shipping)
+    if not form.is_valid():
+        return render(request, "shops/checkout/form.html", {**context, "form": form})
+    if request.POST.get("step") != "place":
+        return render(request, "shops/checkout/review.html", {**context, "form": form})
+    data = form.cleaned_data
+    try:
+        placed = order_place(
+            buyer=request.user,
+            cart=cart,
+            email=data["email"],
+            address=form.address,
+            provider=form.provider,
+            payment_data=data.get("payment_data", {}),
+            idempotency_key=data["idempotency_key"],
+        )
+    except ValidationError as exc:
+        message = " ".join(exc.messages)
+        if exc.code in ("unavailable", "sold_out", "refused"):
+            messages.error(request, message)
+            return redirect("shops:cart")
+        form.add_error(None, message)
+        return render(request, "shops/checkout/form.html", {**context, "form": form})
+    return redirect("shops:checkout_done", key=placed.idempotency_key)
+
+
+@login_required
+def checkout_done(request, key):
+    placed = (
+        Checkout.objects.filter(idempotency_key=key, buyer=request.user)
+        .prefetch_related(
+            Prefetch(
+                "orders",
+                queryset=Order.objects.select_related("shop").prefetch_related(
+                    Prefetch("items", queryset=OrderItem.objects.order_by("id"))
+                ),
+            )
+        )
+        .first()
+    )
+    if placed is None:
+        raise Http404("No such checkout.")
+    return render(request, "shops/checkout/done.html", {"checkout": placed})
