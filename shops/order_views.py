@@ -127,9 +127,7 @@ def studio_orders(request):
             "query": query,
             "filter_qs": filter_qs,
             "pagination_qs": f"{filter_qs}&" if filter_qs else "",
-            "statuses": [
-                (value, label, counts[value]) for value, label in OrderStatus.choices
-            ],
+            "statuses": [(value, label, counts[value]) for value, label in OrderStatus.choices],
             "counts": counts,
         },
     )
@@ -271,9 +269,7 @@ def studio_orders_csv(request):
     shop = selectors.shop_get_for_owner(user=request.user)
     status, query = _studio_filter(request)
     # Chunked iteration keeps memory flat; prefetch_related works per chunk.
-    qs = orders.order_list_for_shop(shop=shop, status=status, query=query).iterator(
-        chunk_size=500
-    )
+    qs = orders.order_list_for_shop(shop=shop, status=status, query=query).iterator(chunk_size=500)
     writer = csv.writer(_Echo())
     response = StreamingHttpResponse(
         (writer.writerow(row) for row in _csv_rows(qs)), content_type="text/csv; charset=utf-8"

@@ -99,7 +99,7 @@ def _transition(*, order: Order, to: str, actor: User | None, extra=None) -> Ord
         creator=locked.shop.creator,
         target=locked,
         payload={
-            "order_number": locked.number,
+            "order": locked.number,
             "amount": str(locked.total),
             "currency": locked.currency,
             "buyer_id": locked.buyer_id,
@@ -128,9 +128,7 @@ def order_mark_paid(*, order: Order, by: User | None = None) -> Order:
     with transaction.atomic():
         locked = _transition(order=order, to=S.PAID, actor=by)
         for product_id, quantity in sorted(_item_quantities(locked).items()):
-            Product.objects.filter(pk=product_id).update(
-                sales_count=F("sales_count") + quantity
-            )
+            Product.objects.filter(pk=product_id).update(sales_count=F("sales_count") + quantity)
     return locked
 
 

@@ -72,7 +72,7 @@ def test_full_physical_journey_sets_timestamps_events_and_emails_the_fan(
     assert kinds == [EventKind.ORDER_PAID, EventKind.ORDER_SHIPPED, EventKind.ORDER_DELIVERED]
     event = EngagementEvent.objects.filter(kind=EventKind.ORDER_PAID).get()
     assert event.payload == {
-        "order_number": order.number,
+        "order": order.number,
         "amount": "53.00",
         "currency": order.currency,
         "buyer_id": order.buyer_id,
