@@ -255,3 +255,28 @@ def test_csv_export_all_orders_of_own_shop_only(creator_client, order):
 
 def test_csv_export_needs_a_shop(fan_client):
     assert fan_client.get(reverse("shops:studio_orders_csv")).status_code == 404
+
+
+def test_detail_pages_queries_do_not_grow_with_items(
+    client, fan, order, django_assert_max_num_queries
+):
+    for _ in range(10):
+        OrderItemFactory(order=order, product__shop=order.shop)
+    client.force_login(fan)
+    # session, user, cart badge (≤2), order (shop, creator, buyer joined), items (products
+    # joined). Justify any new one.
+    with django_assert_max_num_queries(7, info="fan order page: justify a new query"):
+        assert client.get(reverse("shops:order_detail", args=[order.number])).status_code == 200
+    client.force_login(order.shop.creator.user)
+    # session, user, creator profile (header), cart badge (≤2), order, items.
+    with django_assert_max_num_queries(8, info="studio order page: justify a new query"):
+        assert client.get(reverse("shops:studio_order", args=[order.number])).status_code == 200
+
+
+def test_csv_export_queries_are_constant(creator_client, order, django_assert_max_num_queries):
+    _bulk_orders(order, 300)
+    # session, user, shop, one chunk of orders, their items.
+    with django_assert_max_num_queries(6, info="CSV export: justify a new query"):
+        response = creator_client.get(reverse("shops:studio_orders_csv"))
+        rows = b"".join(response.streaming_content).decode().splitlines()
+    assert len(rows) == 302
