@@ -47,8 +47,12 @@ _EMAIL_EVENT = {
 def order_can_transition(*, order: Order, to: str) -> bool:
     if to not in TRANSITIONS.get(order.status, ()):
         return False
-    # Physical goods are shipped before they are delivered.
-    return not (to == S.DELIVERED and order.status == S.PAID and order.needs_shipping)
+    # Physical goods are shipped before they are delivered; digital-only ones never ship.
+    if to == S.DELIVERED and order.status == S.PAID:
+        return not order.needs_shipping
+    if to == S.SHIPPED:
+        return order.needs_shipping
+    return True
 
 
 def _refusal(order: Order, to: str) -> str:
@@ -61,6 +65,8 @@ def _refusal(order: Order, to: str) -> str:
         )
     if to == S.DELIVERED and order.status == S.PAID:
         return f"Order {order.number} must be marked shipped before it is delivered."
+    if to == S.SHIPPED and order.status == S.PAID:
+        return f"Order {order.number} has nothing to ship; mark it delivered instead."
     if to == S.SHIPPED and order.status == S.AWAITING_PAYMENT:
         return f"Order {order.number} is not paid yet; mark it paid before shipping."
     if to == S.SHIPPED and order.status == S.DELIVERED:

@@ -145,6 +145,16 @@ def test_digital_only_order_goes_from_paid_straight_to_delivered():
     assert _refresh(order).status == OrderStatus.DELIVERED
 
 
+def test_digital_only_order_cannot_be_shipped():
+    order = OrderFactory(digital=True)
+    OrderItemFactory(order=order, product__kind=ProductKind.DIGITAL, product__stock=None)
+    order_mark_paid(order=order)
+    with pytest.raises(ValidationError, match="has nothing to ship; mark it delivered"):
+        order_mark_shipped(order=order)
+    order.refresh_from_db()
+    assert order.status == OrderStatus.PAID
+
+
 def test_tracking_url_must_be_http(order):
     order_mark_paid(order=order)
     with pytest.raises(ValidationError, match="http"):
