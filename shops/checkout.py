@@ -97,10 +97,13 @@ def order_place(
     provider: PaymentProvider,
     payment_data: dict,
     idempotency_key: uuid.UUID | str,
+    expected_total: Decimal | None = None,
 ) -> Checkout:
     """Place one order per shop of `cart` and pay for them once; return the checkout.
 
-    Submitting the same `idempotency_key` again returns the first checkout.
+    Submitting the same `idempotency_key` again returns the first checkout. With
+    `expected_total` (what the fan reviewed), a price change meanwhile is refused rather
+    than charged.
     """
     key = uuid.UUID(str(idempotency_key))
     with transaction.atomic():
@@ -142,6 +145,11 @@ def order_place(
 
         currency = summary.groups[0].shop.currency
         total = sum((group.subtotal for group in summary.groups), Decimal("0.00"))
+        if expected_total is not None and total != expected_total:
+            raise ValidationError(
+                "Prices changed since you reviewed your order: please check the new total.",
+                code="price_changed",
+            )
         checkout = Checkout.objects.create(
             buyer=buyer,
             idempotency_key=key,

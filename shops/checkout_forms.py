@@ -90,6 +90,10 @@ class CheckoutForm(forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "cc-csc", "inputmode": "numeric"}),
     )
     idempotency_key = forms.UUIDField(widget=forms.HiddenInput)
+    # Set by the review page: the total the fan saw, so a price change is not charged.
+    reviewed_total = forms.DecimalField(
+        max_digits=12, decimal_places=2, required=False, widget=forms.HiddenInput
+    )
 
     def __init__(self, *args, needs_shipping: bool, **kwargs):
         kwargs.setdefault("initial", {})

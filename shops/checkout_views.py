@@ -59,7 +59,7 @@ def checkout(request):
     if not form.is_valid():
         return render(request, "shops/checkout/form.html", {**context, "form": form})
     if request.POST.get("step") != "place":
-        return render(request, "shops/checkout/review.html", {**context, "form": form})
+        return _review(request, form, context)
     data = form.cleaned_data
     try:
         placed = order_place(
@@ -70,15 +70,28 @@ def checkout(request):
             provider=form.provider,
             payment_data=data.get("payment_data", {}),
             idempotency_key=data["idempotency_key"],
+            expected_total=data.get("reviewed_total"),
         )
     except ValidationError as exc:
         message = " ".join(exc.messages)
         if exc.code in ("unavailable", "sold_out", "refused"):
             messages.error(request, message)
             return redirect("shops:cart")
+        if exc.code == "price_changed":
+            messages.error(request, message)
+            return _review(request, form, context)
         form.add_error(None, message)
         return render(request, "shops/checkout/form.html", {**context, "form": form})
     return redirect("shops:checkout_done", key=placed.idempotency_key)
+
+
+def _review(request, form, context):
+    """The review page; it carries the form (and the total shown) in hidden fields."""
+    data = form.data.copy()
+    data["reviewed_total"] = str(context["total"])
+    form = CheckoutForm(data, needs_shipping=context["needs_shipping"])
+    form.is_valid()
+    return render(request, "shops/checkout/review.html", {**context, "form": form})
 
 
 @login_required

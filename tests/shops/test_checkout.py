@@ -239,3 +239,34 @@ def test_order_numbers_are_unique_and_unambiguous(fan, cart):
     assert len(set(numbers)) == 3
     for number in numbers:
         assert not set(number[3:]) & set("01OI")
+
+
+def test_outer_rollback_leaves_no_order_event_or_stock_change(fan, cart):
+    from django.db import transaction
+
+    mug = ProductFactory(stock=5)
+    cart_add(cart=cart, product_id=mug.pk, quantity=1)
+    with pytest.raises(RuntimeError), transaction.atomic():
+        place(fan, cart)
+        assert EngagementEvent.objects.count() == 2  # written in the same transaction
+        raise RuntimeError("something later fails")
+    assert not EngagementEvent.objects.exists() and not Order.objects.exists()
+    mug.refresh_from_db()
+    assert mug.stock == 5
+
+
+def test_price_changed_since_review_is_refused(fan, cart):
+    mug = ProductFactory(price=Decimal("24.00"))
+    cart_add(cart=cart, product_id=mug.pk, quantity=1)
+    with pytest.raises(ValidationError, match="Prices changed"):
+        order_place(
+            buyer=fan,
+            cart=cart,
+            email=fan.email,
+            address=ADDRESS,
+            provider=PAYMENT_PROVIDERS["test"],
+            payment_data=CARD,
+            idempotency_key=uuid.uuid4(),
+            expected_total=Decimal("20.00"),
+        )
+    assert not Order.objects.exists()

@@ -257,3 +257,16 @@ def test_review_page_queries_do_not_grow_with_lines(
     with django_assert_max_num_queries(8):
         response = fan_client.post(URL, data)
     assert "Review your order" in response.content.decode()
+
+
+def test_price_change_after_review_is_not_charged(fan_client, fan, mug):
+    review = fan_client.post(URL, form_data(fan)).content.decode()
+    reviewed = re.search(r'name="reviewed_total" value="([^"]+)"', review).group(1)
+    assert reviewed == "48.00"
+    data = {**form_data(fan), "reviewed_total": reviewed, "step": "place"}
+    Product.objects.filter(pk=mug.pk).update(price=Decimal("30.00"))
+    response = fan_client.post(URL, data)
+    page = response.content.decode()
+    assert "Prices changed since you reviewed" in page
+    assert "€60.00" in page and 'name="reviewed_total" value="60.00"' in page
+    assert not Order.objects.exists()
