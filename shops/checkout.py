@@ -16,7 +16,7 @@ from decimal import Decimal
 from functools import partial
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -106,11 +106,38 @@ def order_place(
     than charged.
     """
     key = uuid.UUID(str(idempotency_key))
+    try:
+        return _order_place(
+            buyer=buyer,
+            cart=cart,
+            email=email,
+            address=address,
+            provider=provider,
+            payment_data=payment_data,
+            key=key,
+            expected_total=expected_total,
+        )
+    except IntegrityError:
+        # The same key submitted twice at the same instant: the other request placed it.
+        existing = _checkout_with_key(key, buyer)
+        if existing is None:
+            raise
+        return existing
+
+
+def _checkout_with_key(key: uuid.UUID, buyer: User) -> Checkout | None:
+    existing = Checkout.objects.filter(idempotency_key=key).first()
+    if existing is not None and existing.buyer_id != buyer.pk:
+        raise ValidationError("This checkout form has expired: please start again.")
+    return existing
+
+
+def _order_place(
+    *, buyer, cart, email, address, provider, payment_data, key, expected_total
+) -> Checkout:
     with transaction.atomic():
-        existing = Checkout.objects.filter(idempotency_key=key).first()
+        existing = _checkout_with_key(key, buyer)
         if existing is not None:
-            if existing.buyer_id != buyer.pk:
-                raise ValidationError("This checkout form has expired: please start again.")
             return existing
 
         # Lock the products in primary-key order (no deadlocks between two carts sharing
@@ -122,6 +149,10 @@ def order_place(
             .order_by("pk")
             .values_list("pk", flat=True)
         )
+        # A double submit waiting on those locks finds the checkout the first one placed.
+        existing = _checkout_with_key(key, buyer)
+        if existing is not None:
+            return existing
         summary = cart_summary(cart)
         _line_refusal(summary)
         refusal = checkout_refusal(summary)

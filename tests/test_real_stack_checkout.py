@@ -80,3 +80,44 @@ def test_fans_racing_for_the_last_unit_get_one_order_and_no_oversell():
     assert last.sales_count == 1
     assert EngagementEvent.objects.filter(kind=EventKind.ORDER_PLACED).count() == 2
     assert Product.objects.filter(stock__lt=0).count() == 0
+
+
+def test_double_submit_at_the_same_instant_places_one_checkout():
+    # Given one fan whose "Place order" is sent twice at once with the same key…
+    product = ProductFactory(stock=5)
+    fan = UserFactory()
+    cart = Cart.objects.create(user=fan)
+    cart_add(cart=cart, product_id=product.pk, quantity=2)
+    key = uuid.uuid4()
+    barrier = threading.Barrier(2)
+    outcomes = []
+
+    def attempt():
+        try:
+            barrier.wait(timeout=10)
+            placed = order_place(
+                buyer=fan,
+                cart=cart,
+                email=fan.email,
+                address=ADDRESS,
+                provider=PAYMENT_PROVIDERS["test"],
+                payment_data=CARD,
+                idempotency_key=key,
+            )
+            outcomes.append(placed.pk)
+        except Exception as exc:
+            outcomes.append(f"error: {exc!r}")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=attempt) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    # …both answers are the one checkout, and the stock is taken once.
+    checkout = Checkout.objects.get()
+    assert outcomes == [checkout.pk, checkout.pk]
+    product.refresh_from_db()
+    assert product.stock == 3
