@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
 
 from creators.ratelimits import rate_limited
 from shops import cart as carts
@@ -30,6 +31,7 @@ def _placed(request) -> Checkout | None:
     return Checkout.objects.filter(idempotency_key=key, buyer=request.user).first()
 
 
+@never_cache  # the review page holds the form's data (card included) in hidden fields
 @login_required
 @rate_limited("checkout", "30/h")
 def checkout(request):

@@ -270,3 +270,8 @@ def test_price_change_after_review_is_not_charged(fan_client, fan, mug):
     assert "Prices changed since you reviewed" in page
     assert "€60.00" in page and 'name="reviewed_total" value="60.00"' in page
     assert not Order.objects.exists()
+
+
+def test_checkout_pages_are_never_cached(fan_client, fan, mug):
+    response = fan_client.post(URL, form_data(fan))
+    assert "no-store" in response["Cache-Control"]
