@@ -1,6 +1,20 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+def _name_site(sender, using="default", **kwargs):
+    """Name the default site "relcommerce" (allauth's emails use it) after every migrate —
+    and after a test flush, which recreates Django's "example.com" default."""
+    from django.contrib.sites.models import Site
+
+    Site.objects.using(using).filter(pk=1, domain="example.com").update(
+        name="relcommerce", domain="127.0.0.1:8000"
+    )
 
 
 class CreatorsConfig(AppConfig):
     name = "creators"
     verbose_name = "Creators and relationships"
+
+    def ready(self):
+        post_migrate.connect(_name_site, sender=self, dispatch_uid="creators.name_site")

@@ -13,17 +13,17 @@ import secrets
 import uuid
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import partial
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
-from django.utils import timezone
 
 from creators.events import event_record
 from creators.models import EventKind, User
 from shops.cart import CartSummary, cart_summary
+from shops.emails import order_email_on_commit
 from shops.models import Cart, CartLine, Checkout, Order, OrderItem, OrderStatus, Product
+from shops.orders import order_mark_paid
 from shops.payments import PaymentProvider
 
 logger = logging.getLogger(__name__)
@@ -76,16 +76,6 @@ def _line_refusal(summary: CartSummary) -> None:
             else:
                 message = f"“{title}”: {item.problem}"
             raise ValidationError(message, code="unavailable")
-
-
-def _enqueue_email(order_id: int, event: str) -> None:
-    from shops.tasks import order_email_task
-
-    try:
-        order_email_task.delay(order_id, event)
-    except Exception:
-        # The order has committed; a broker outage must not fail the fan's request.
-        logger.exception("could not enqueue the %s email of order %s", event, order_id)
 
 
 def order_place(
@@ -199,7 +189,6 @@ def _order_place(
             checkout.payment_reference = result.reference[:120]
             checkout.save(update_fields=["payment_reference"])
 
-        now = timezone.now()
         orders = []
         for group in summary.groups:
             ship = address if (group.needs_shipping and address is not None) else None
@@ -209,7 +198,7 @@ def _order_place(
                 shop=group.shop,
                 buyer=buyer,
                 email=email,
-                status=OrderStatus.PAID if paid else OrderStatus.AWAITING_PAYMENT,
+                status=OrderStatus.AWAITING_PAYMENT,
                 currency=currency,
                 subtotal=group.subtotal,
                 shipping_cost=Decimal("0.00"),
@@ -220,7 +209,6 @@ def _order_place(
                 ship_city=ship.city if ship else "",
                 ship_postal_code=ship.postal_code if ship else "",
                 ship_country=ship.country if ship else "",
-                paid_at=now if paid else None,
             )
             OrderItem.objects.bulk_create(
                 OrderItem(
@@ -233,11 +221,6 @@ def _order_place(
                 )
                 for item in group.items
             )
-            if paid:
-                for item in sorted(group.items, key=lambda item: item.product.pk):
-                    Product.objects.filter(pk=item.product.pk).update(
-                        sales_count=F("sales_count") + item.quantity
-                    )
             payload = {
                 "order": order.number,
                 "amount": str(order.total),
@@ -253,17 +236,10 @@ def _order_place(
                 target=order,
                 payload=payload,
             )
+            order_email_on_commit(order.pk, "placed")
             if paid:
-                event_record(
-                    kind=EventKind.ORDER_PAID,
-                    actor=buyer,
-                    creator=creator,
-                    target=order,
-                    payload=payload,
-                )
-            transaction.on_commit(partial(_enqueue_email, order.pk, "placed"))
-            if paid:
-                transaction.on_commit(partial(_enqueue_email, order.pk, "paid"))
+                # The one place an order becomes paid: status, sales count, event, email.
+                order_mark_paid(order=order, by=buyer)
             orders.append(order)
 
         CartLine.objects.filter(cart=cart).delete()

@@ -5,6 +5,9 @@ is locked while its email is sent and recorded in `Order.emails_sent`, so a retr
 redelivered task never sends the same email twice.
 """
 
+import logging
+from functools import partial
+
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
@@ -12,6 +15,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 
 from shops.models import Order
+
+logger = logging.getLogger(__name__)
 
 # event -> who hears about it. "fan" is the buyer's email, "creator" the shop owner's.
 RECIPIENTS = {
@@ -64,3 +69,18 @@ def order_email_send(*, order_id: int, event: str) -> list[str]:
             sent.append(who)
         order.save(update_fields=["emails_sent"])
     return sent
+
+
+def order_email_on_commit(order_id: int, event: str) -> None:
+    """Send `event`'s emails once the current transaction commits (never before, never
+    for a rolled-back order). A broker outage is logged and does not fail the request."""
+    transaction.on_commit(partial(_enqueue, order_id, event))
+
+
+def _enqueue(order_id: int, event: str) -> None:
+    from shops.tasks import order_email_task
+
+    try:
+        order_email_task.delay(order_id, event)
+    except Exception:
+        logger.exception("could not enqueue the %s email of order %s", event, order_id)

@@ -16,8 +16,8 @@ from django.utils import timezone
 
 from creators.events import event_record
 from creators.models import EventKind, User
+from shops.emails import order_email_on_commit
 from shops.models import Order, OrderItem, OrderStatus, Product, ProductKind
-from shops.tasks import order_email_task
 
 S = OrderStatus
 TRANSITIONS: dict[str, frozenset[str]] = {
@@ -111,9 +111,7 @@ def _transition(*, order: Order, to: str, actor: User | None, extra=None) -> Ord
             "buyer_id": locked.buyer_id,
         },
     )
-    event = _EMAIL_EVENT[to]
-    pk = locked.pk
-    transaction.on_commit(lambda: order_email_task.delay(pk, event))
+    order_email_on_commit(locked.pk, _EMAIL_EVENT[to])
     # The caller's instance shows the new state too.
     for field in fields:
         setattr(order, field, getattr(locked, field))
