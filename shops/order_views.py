@@ -126,7 +126,6 @@ def studio_orders(request):
             "status": status,
             "query": query,
             "filter_qs": filter_qs,
-            "pagination_qs": f"{filter_qs}&" if filter_qs else "",
             "statuses": [(value, label, counts[value]) for value, label in OrderStatus.choices],
             "counts": counts,
         },

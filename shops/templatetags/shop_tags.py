@@ -42,4 +42,4 @@ def creator_products(context, profile, is_owner=False):
         selectors.products_published_for_creator(creator_id=profile.pk),
         CREATOR_PRODUCTS_PER_PAGE,
     ).get_page(page_number)
-    return {"page": page, "profile": profile, "is_owner": is_owner}
+    return {"page": page, "profile": profile, "is_owner": is_owner, "request": request}
