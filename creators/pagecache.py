@@ -1,0 +1,216 @@
+"""Whole-page cache for the public pages (home, catalog, creator and product pages).
+
+A page is rendered once and replayed to everyone who is not its owner, signed in or not.
+What differs per person is punched out of the cached HTML and filled on every request:
+
+- the CSRF token: the cached page holds a sentinel, replaced by the visitor's own token
+  (so every visitor still gets their own CSRF cookie);
+- "holes": small partials that depend on who is looking (the header navigation with the
+  cart badge, flash messages, the footer's account links), marked with `{% hole %}` in the
+  templates and rendered for the request at replay time.
+
+Invalidation is by version, never by deleting keys: a page's key includes the current
+version token of every scope it depends on (the whole site, the catalog, one creator).
+A write that changes what a page shows calls `touch(...)`, which replaces those tokens
+when its transaction commits, so the next request computes a new key and renders afresh.
+A request that read the old token before the commit may still store its page, but under
+the old key, which nobody reads again — so a page is never stale once the change has
+committed. Entries also expire after `PAGE_CACHE_SECONDS` (0 turns the cache off).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import uuid
+from collections.abc import Callable, Iterable
+from functools import wraps
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.http import HttpResponse
+from django.middleware.csrf import get_token
+from django.template.loader import render_to_string
+
+logger = logging.getLogger(__name__)
+
+SITE = "site"  # shared by every cached page: tags, site-wide settings
+CATALOG = "catalog"  # any product or creator anywhere: home and /shop/
+
+# Where a cached page holds the CSRF token; the context processor below puts it there.
+CSRF_SENTINEL = "__relcommerce_csrf_token__"
+# Partials that may be punched out of a cached page (the markers come only from our own
+# templates, but replay renders nothing outside this list).
+HOLES = frozenset(
+    {"partials/site_nav.html", "partials/messages.html", "partials/footer_account.html"}
+)
+_HOLE_MARKER = "<!--relcommerce-hole:{}-->"
+_HOLE_RE = re.compile(r"<!--relcommerce-hole:([\w./-]+)-->")
+_RENDERING_FOR_CACHE = "_page_cache_render"
+
+
+def creator_scope(handle: str) -> str:
+    return f"creator:{handle.lower()}"
+
+
+# --- Versions --------------------------------------------------------------------------
+
+
+def _version_key(scope: str) -> str:
+    return f"pagecache:v:{scope}"
+
+
+def versions(scopes: Iterable[str]) -> str:
+    """The current tokens of `scopes`, joined; a scope never seen (or evicted) gets one."""
+    keys = [_version_key(scope) for scope in scopes]
+    found = cache.get_many(keys)
+    tokens = []
+    for key in keys:
+        token = found.get(key)
+        if token is None:
+            cache.add(key, uuid.uuid4().hex, timeout=None)
+            token = cache.get(key)
+        tokens.append(token or "")
+    return ".".join(tokens)
+
+
+class VersionBump:
+    """The on-commit callback of `touch`: one per transaction, collecting its scopes."""
+
+    def __init__(self):
+        self.scopes: dict[str, None] = {}  # ordered set
+
+    def __call__(self) -> None:
+        cache.set_many({_version_key(s): uuid.uuid4().hex for s in self.scopes}, timeout=None)
+
+
+def touch(*scopes: str) -> None:
+    """Invalidate every cached page of `scopes` once the current transaction commits.
+
+    Outside a transaction it happens at once. A cache outage here is logged, not raised:
+    the write has committed and entries still expire after PAGE_CACHE_SECONDS.
+    """
+    if not scopes:
+        return
+    connection = transaction.get_connection()
+    for _savepoints, callback, _robust in connection.run_on_commit:
+        if isinstance(callback, VersionBump):
+            # Joining a callback registered earlier in this transaction: if the part of
+            # it that calls us rolls back, the bump is merely unneeded, never missing.
+            callback.scopes.update(dict.fromkeys(scopes))
+            return
+    bump = VersionBump()
+    bump.scopes.update(dict.fromkeys(scopes))
+    transaction.on_commit(bump, robust=True)
+
+
+# --- Rendering and replay --------------------------------------------------------------
+
+
+def rendering_for_cache(request) -> bool:
+    return getattr(request, _RENDERING_FOR_CACHE, False)
+
+
+def hole_marker(template_name: str) -> str:
+    return _HOLE_MARKER.format(template_name)
+
+
+def fill(request, html: str) -> str:
+    """Make a cached page this request's own: its CSRF token and its holes."""
+    if CSRF_SENTINEL in html:
+        html = html.replace(CSRF_SENTINEL, get_token(request))
+
+    def render_hole(match: re.Match) -> str:
+        name = match.group(1)
+        if name not in HOLES:
+            return ""
+        return render_to_string(name, request=request)
+
+    return _HOLE_RE.sub(render_hole, html)
+
+
+def _cacheable_request(request) -> bool:
+    return request.method == "GET" and settings.PAGE_CACHE_SECONDS > 0
+
+
+def _page_key(request, scopes: list[str]) -> str:
+    raw = "\n".join((request.get_host(), request.get_full_path(), versions([SITE, *scopes])))
+    return "pagecache:page:" + hashlib.sha256(raw.encode()).hexdigest()
+
+
+def _is_owner(request, handle: str | None) -> bool:
+    if handle is None or not request.user.is_authenticated:
+        return False
+    from creators.selectors import creator_profile_of
+
+    profile = creator_profile_of(request.user)
+    request.my_creator_profile = profile  # the header's context processor reuses it
+    return profile is not None and profile.handle.lower() == handle.lower()
+
+
+def cached_page(scopes: Callable[..., list[str]], *, owner_kwarg: str | None = None) -> Callable:
+    """Serve a public GET view from the page cache.
+
+    `scopes(**view_kwargs)` names what the page depends on (besides SITE). With
+    `owner_kwarg`, the creator whose handle is in that URL argument always gets a fresh
+    page, since owners see controls nobody else does.
+    """
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            if not _cacheable_request(request) or _is_owner(request, kwargs.get(owner_kwarg)):
+                return view(request, *args, **kwargs)
+            key = _page_key(request, scopes(**kwargs))
+            entry = cache.get(key)
+            if entry is not None:
+                content_type, html = entry
+                response = HttpResponse(fill(request, html), content_type=content_type)
+                response["X-Page-Cache"] = "hit"
+                return response
+            setattr(request, _RENDERING_FOR_CACHE, True)
+            try:
+                response = view(request, *args, **kwargs)
+            finally:
+                setattr(request, _RENDERING_FOR_CACHE, False)
+            if response.status_code != 200 or response.streaming:
+                return response
+            html = response.content.decode(response.charset)
+            if response.get("Cache-Control", "").find("private") == -1:
+                cache.set(key, (response["Content-Type"], html), settings.PAGE_CACHE_SECONDS)
+            response.content = fill(request, html)
+            response["X-Page-Cache"] = "miss"
+            return response
+
+        return wrapper
+
+    return decorator
+
+
+# --- What creator writes make stale ----------------------------------------------------
+
+
+def _profile_changed(sender, instance, **kwargs):
+    touch(CATALOG, creator_scope(instance.handle))
+
+
+def _user_changed(sender, instance, update_fields=None, **kwargs):
+    if update_fields is not None and set(update_fields) <= {"last_login", "password"}:
+        return  # signing in changes nothing anyone else sees
+    from creators.models import CreatorProfile
+
+    handle = CreatorProfile.objects.filter(user=instance).values_list("handle", flat=True).first()
+    if handle is not None:  # a creator's account (e.g. deactivated) shows on their pages
+        touch(CATALOG, creator_scope(handle))
+
+
+def connect() -> None:
+    from django.db.models.signals import post_delete, post_save
+
+    from creators.models import CreatorProfile, User
+
+    post_save.connect(_profile_changed, sender=CreatorProfile, dispatch_uid="pagecache.profile")
+    post_delete.connect(_profile_changed, sender=CreatorProfile, dispatch_uid="pagecache.profile")
+    post_save.connect(_user_changed, sender=User, dispatch_uid="pagecache.user")
