@@ -26,8 +26,10 @@ import re
 import uuid
 from collections.abc import Callable, Iterable
 from functools import wraps
+from typing import NamedTuple
 
 from django.conf import settings
+from django.contrib.messages.storage.cookie import CookieStorage
 from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpResponse
@@ -118,17 +120,35 @@ def hole_marker(template_name: str) -> str:
 
 
 def fill(request, html: str) -> str:
-    """Make a cached page this request's own: its CSRF token and its holes."""
-    if CSRF_SENTINEL in html:
-        html = html.replace(CSRF_SENTINEL, get_token(request))
+    """Make a cached page this request's own: its holes, then its CSRF token."""
+    return _fill_csrf(request, _fill_holes(request, html))
 
+
+def _fill_holes(request, html: str) -> str:
     def render_hole(match: re.Match) -> str:
         name = match.group(1)
-        if name not in HOLES:
-            return ""
-        return render_to_string(name, request=request)
+        return render_to_string(name, request=request) if name in HOLES else ""
 
     return _HOLE_RE.sub(render_hole, html)
+
+
+def _fill_csrf(request, html: str) -> str:
+    return html.replace(CSRF_SENTINEL, get_token(request)) if CSRF_SENTINEL in html else html
+
+
+def _plain_visitor(request) -> bool:
+    """No session and no flash messages: every hole renders the same for such visitors
+    of one URL (signed out, empty cart), so their copy is kept with holes filled."""
+    cookies = request.COOKIES
+    return settings.SESSION_COOKIE_NAME not in cookies and CookieStorage.cookie_name not in cookies
+
+
+def _visitor_copy(request, html: str) -> str:
+    setattr(request, _RENDERING_FOR_CACHE, True)  # a token in a hole stays a sentinel
+    try:
+        return _fill_holes(request, html)
+    finally:
+        setattr(request, _RENDERING_FOR_CACHE, False)
 
 
 def _cacheable_request(request) -> bool:
@@ -150,6 +170,12 @@ def _is_owner(request, handle: str | None) -> bool:
     return profile is not None and profile.handle.lower() == handle.lower()
 
 
+class PageEntry(NamedTuple):
+    content_type: str
+    html: str  # with the CSRF sentinel and hole markers
+    visitor_html: str | None  # holes filled for plain visitors, once one has come by
+
+
 def cached_page(scopes: Callable[..., list[str]], *, owner_kwarg: str | None = None) -> Callable:
     """Serve a public GET view from the page cache.
 
@@ -165,23 +191,28 @@ def cached_page(scopes: Callable[..., list[str]], *, owner_kwarg: str | None = N
                 return view(request, *args, **kwargs)
             key = _page_key(request, scopes(**kwargs))
             entry = cache.get(key)
-            if entry is not None:
-                content_type, html = entry
-                response = HttpResponse(fill(request, html), content_type=content_type)
+            if entry is None:
+                setattr(request, _RENDERING_FOR_CACHE, True)
+                try:
+                    response = view(request, *args, **kwargs)
+                finally:
+                    setattr(request, _RENDERING_FOR_CACHE, False)
+                if response.status_code != 200 or response.streaming:
+                    return response
+                entry = PageEntry(response["Content-Type"], response.content.decode(), None)
+                response["X-Page-Cache"] = "miss"
+            else:
+                response = HttpResponse(content_type=entry.content_type)
                 response["X-Page-Cache"] = "hit"
-                return response
-            setattr(request, _RENDERING_FOR_CACHE, True)
-            try:
-                response = view(request, *args, **kwargs)
-            finally:
-                setattr(request, _RENDERING_FOR_CACHE, False)
-            if response.status_code != 200 or response.streaming:
-                return response
-            html = response.content.decode(response.charset)
-            if response.get("Cache-Control", "").find("private") == -1:
-                cache.set(key, (response["Content-Type"], html), settings.PAGE_CACHE_SECONDS)
-            response.content = fill(request, html)
-            response["X-Page-Cache"] = "miss"
+            if _plain_visitor(request):
+                if entry.visitor_html is None:
+                    entry = entry._replace(visitor_html=_visitor_copy(request, entry.html))
+                    cache.set(key, entry, settings.PAGE_CACHE_SECONDS)
+                response.content = _fill_csrf(request, entry.visitor_html)
+            else:
+                if response["X-Page-Cache"] == "miss":
+                    cache.set(key, entry, settings.PAGE_CACHE_SECONDS)
+                response.content = fill(request, entry.html)
             return response
 
         return wrapper
