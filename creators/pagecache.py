@@ -27,6 +27,7 @@ import uuid
 from collections.abc import Callable, Iterable
 from functools import wraps
 from typing import NamedTuple
+from urllib.parse import parse_qsl, urlencode
 
 from django.conf import settings
 from django.contrib.messages.storage.cookie import CookieStorage
@@ -43,13 +44,12 @@ CATALOG = "catalog"  # any product or creator anywhere: home and /shop/
 
 # Where a cached page holds the CSRF token; the context processor below puts it there.
 CSRF_SENTINEL = "__relcommerce_csrf_token__"
-# Partials that may be punched out of a cached page (the markers come only from our own
-# templates, but replay renders nothing outside this list).
-HOLES = frozenset(
-    {"partials/site_nav.html", "partials/messages.html", "partials/footer_account.html"}
-)
+# Partials that may be punched out of a cached page. Markers come only from our own
+# templates (user text is escaped or sanitised, comments stripped), and replay renders
+# nothing outside this set; apps add theirs with `register_hole` in AppConfig.ready().
+HOLES = {"partials/site_nav.html", "partials/messages.html", "partials/footer_account.html"}
 _HOLE_MARKER = "<!--relcommerce-hole:{}-->"
-_HOLE_RE = re.compile(r"<!--relcommerce-hole:([\w./-]+)-->")
+_HOLE_RE = re.compile(r"<!--relcommerce-hole:([\w./-]+)(?:\?([\w.%=&+~-]*))?-->")
 _RENDERING_FOR_CACHE = "_page_cache_render"
 
 
@@ -115,8 +115,14 @@ def rendering_for_cache(request) -> bool:
     return getattr(request, _RENDERING_FOR_CACHE, False)
 
 
-def hole_marker(template_name: str) -> str:
-    return _HOLE_MARKER.format(template_name)
+def register_hole(template_name: str) -> None:
+    HOLES.add(template_name)
+
+
+def hole_marker(template_name: str, args: dict | None = None) -> str:
+    """The placeholder for a hole; `args` (small ints or strings, e.g. an id) become the
+    partial's context when it is rendered for a request."""
+    return _HOLE_MARKER.format(template_name + (f"?{urlencode(args)}" if args else ""))
 
 
 def fill(request, html: str) -> str:
@@ -126,8 +132,8 @@ def fill(request, html: str) -> str:
 
 def _fill_holes(request, html: str) -> str:
     def render_hole(match: re.Match) -> str:
-        name = match.group(1)
-        return render_to_string(name, request=request) if name in HOLES else ""
+        name, args = match.group(1), dict(parse_qsl(match.group(2) or ""))
+        return render_to_string(name, args, request=request) if name in HOLES else ""
 
     return _HOLE_RE.sub(render_hole, html)
 

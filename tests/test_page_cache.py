@@ -285,3 +285,28 @@ def test_a_rolled_back_change_keeps_serving_the_same_page(mug):
     with pytest.raises(Exception):  # noqa: B017 - any failure inside the use case
         update(mug, price=Decimal("-1.00"))
     assert visit(url)["X-Page-Cache"] == "hit"
+
+
+def test_a_hole_renders_with_its_arguments_inline_and_at_replay(tmp_path, settings, rf):
+    from django.contrib.auth.models import AnonymousUser
+    from django.template import RequestContext, Template
+
+    from creators import pagecache
+
+    (tmp_path / "echo.html").write_text("[{{ creator_id }} at {{ request.path }}]")
+    settings.TEMPLATES = [
+        {**settings.TEMPLATES[0], "DIRS": [tmp_path, *settings.TEMPLATES[0]["DIRS"]]}
+    ]
+    pagecache.register_hole("echo.html")
+    try:
+        request = rf.get("/somewhere/")
+        request.user = AnonymousUser()
+        page = Template('{% load page_holes %}<p>{% hole "echo.html" creator_id=7 %}</p>')
+        assert page.render(RequestContext(request)) == "<p>[7 at /somewhere/]</p>"
+        request._page_cache_render = True
+        cached = page.render(RequestContext(request))
+        request._page_cache_render = False
+        assert "[7" not in cached
+        assert pagecache.fill(request, cached) == "<p>[7 at /somewhere/]</p>"
+    finally:
+        pagecache.HOLES.discard("echo.html")

@@ -1,7 +1,10 @@
-"""`{% hole "partials/x.html" %}`: a per-person part of a page the page cache replays.
+"""`{% hole "partials/x.html" key=value %}`: a per-person part of a cached page.
 
-Rendered like an include, except while the page is being rendered for the cache: then
-it leaves a marker that `creators.pagecache.fill` renders for each request.
+Rendered like `{% include … with key=value %}`, except while the page is being rendered
+for the shared cache: then it leaves a marker that `creators.pagecache.fill` renders for
+each request, with the request's context processors and `key=value` (as strings) only —
+so a hole's partial reads what it needs itself (e.g. through a template tag), and its
+values should be ids, not objects.
 """
 
 from django import template
@@ -13,10 +16,12 @@ register = template.Library()
 
 
 @register.simple_tag(takes_context=True)
-def hole(context, template_name):
+def hole(context, template_name, **args):
     if template_name not in pagecache.HOLES:
         raise template.TemplateSyntaxError(f"{template_name!r} is not in pagecache.HOLES")
+    args = {key: str(value) for key, value in args.items()}  # as replay will see them
     request = context.get("request")
     if request is not None and pagecache.rendering_for_cache(request):
-        return mark_safe(pagecache.hole_marker(template_name))  # noqa: S308 - a constant marker
-    return context.template.engine.get_template(template_name).render(context)
+        return mark_safe(pagecache.hole_marker(template_name, args))  # noqa: S308 - our marker
+    with context.push(**args):
+        return context.template.engine.get_template(template_name).render(context)
