@@ -4,7 +4,7 @@
 # run, and write docs/benchmarks.md. See tests/bench/bench.py for the page list.
 #
 # Knobs (environment): BENCH_FANS (10000), BENCH_CREATORS (1000), BENCH_PRODUCTS (50 per generated creator), BENCH_SECONDS (5),
-# BENCH_ROUNDS (3), BENCH_WARMUP (2),
+# BENCH_ROUNDS (3), BENCH_WARMUP (2), BENCH_BUYERS (8 concurrent checkout buyers; 0 skips),
 # BENCH_CONNECTIONS (8), BENCH_WRK_THREADS (2), BENCH_WORKERS (3), BENCH_WORKER_CLASS (sync),
 # BENCH_THREADS (4, gthread only), BENCH_DB_NAME (relcommerce_bench),
 # BENCH_PG (postgres://postgres@127.0.0.1:5432), BENCH_REDIS_URL (redis://127.0.0.1:6379/13),
