@@ -350,6 +350,7 @@ def checkout_runs(base_url: str, cfg) -> list[CheckoutRun]:
     """Concurrent buyers, two ways: each buyer on a product of its own shop, then all of
     them racing for one hot product. Products get a big stock through the product service
     so nobody sells out; afterwards the database must agree with what the buyers saw."""
+    from shops.models import Product
     from tests.bench import checkout_load, fans
 
     buyers = cfg.buyers
@@ -375,10 +376,14 @@ def checkout_runs(base_url: str, cfg) -> list[CheckoutRun]:
             for n, product in enumerate(chosen)
         ]
         print(f"bench: checkout, {name}: {buyers} buyers for {cfg.seconds}s", flush=True)
+        stock_before = dict(
+            Product.objects.filter(pk__in={p.pk for p in chosen}).values_list("pk", "stock")
+        )
+        books = _checkout_books(fans_of_run, stock_before)
         result = checkout_load.checkout_load(
             base_url, plans, seconds=cfg.seconds, cookie_name=fans.session_cookie_name()
         )
-        sane, sanity = _checkout_sanity(result, fans_of_run, {p.pk: p.stock for p in chosen})
+        sane, sanity = _checkout_sanity(result, fans_of_run, stock_before, books)
         p95 = result.place_percentile(95)
         print(
             f"  {result.orders} orders ({result.orders_per_second:.1f}/s), {result.errors} "
@@ -392,29 +397,42 @@ def checkout_runs(base_url: str, cfg) -> list[CheckoutRun]:
     return runs
 
 
-def _checkout_sanity(result, buyers: list, stock_before: dict[int, int]) -> tuple[bool, str]:
-    """Orders in the database = orders the buyers saw placed; stock fell by exactly the
-    units sold and never went below zero."""
+def _checkout_books(buyers: list, product_ids) -> tuple[int, int, dict[int, int]]:
+    """(checkouts, orders, units sold per product) of `buyers`, as the database has them."""
     from django.db.models import Sum
 
-    from shops.models import Checkout, Order, OrderItem, Product
+    from shops.models import Checkout, Order, OrderItem
 
     ids = [user.pk for user in buyers]
-    checkouts = Checkout.objects.filter(buyer_id__in=ids).count()
-    orders = Order.objects.filter(buyer_id__in=ids).count()
     sold = dict(
-        OrderItem.objects.filter(order__buyer_id__in=ids, product_id__in=stock_before)
+        OrderItem.objects.filter(order__buyer_id__in=ids, product_id__in=product_ids)
         .values_list("product_id")
         .annotate(units=Sum("quantity"))
     )
+    return (
+        Checkout.objects.filter(buyer_id__in=ids).count(),
+        Order.objects.filter(buyer_id__in=ids).count(),
+        sold,
+    )
+
+
+def _checkout_sanity(result, buyers: list, stock_before: dict[int, int], books) -> tuple:
+    """Orders the run added to the database = orders the buyers saw placed; stock fell by
+    exactly the units sold and never went below zero. `books`: _checkout_books() before."""
+    from shops.models import Product
+
+    checkouts0, orders0, sold0 = books
+    checkouts1, orders1, sold1 = _checkout_books(buyers, stock_before)
+    checkouts, orders = checkouts1 - checkouts0, orders1 - orders0
+    sold = {pk: sold1.get(pk, 0) - sold0.get(pk, 0) for pk in stock_before}
     stock_after = dict(Product.objects.filter(pk__in=stock_before).values_list("pk", "stock"))
     problems = []
     if checkouts != result.orders or orders != result.orders:
         problems.append(f"{checkouts} checkouts / {orders} orders stored vs {result.orders} placed")
     for pk, before in stock_before.items():
         after = stock_after[pk]
-        if after is None or after < 0 or before - after != sold.get(pk, 0):
-            problems.append(f"product {pk}: stock {before} → {after}, {sold.get(pk, 0)} sold")
+        if after is None or after < 0 or before - after != sold[pk]:
+            problems.append(f"product {pk}: stock {before} → {after}, {sold[pk]} sold")
     if problems:
         return False, "; ".join(problems)
     return True, (
