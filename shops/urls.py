@@ -22,6 +22,7 @@ urlpatterns = [
 urlpatterns += [
     path("orders/", order_views.order_list, name="order_list"),
     path("orders/<str:number>/", order_views.order_detail, name="order_detail"),
+    path("orders/<str:number>/cancel/", order_views.order_cancel, name="order_cancel"),
     path("studio/orders/", order_views.studio_orders, name="studio_orders"),
     path("studio/orders/export.csv", order_views.studio_orders_csv, name="studio_orders_csv"),
     path("studio/orders/<str:number>/", order_views.studio_order, name="studio_order"),
