@@ -191,3 +191,42 @@ class ProductEditForm(ProductForm):
             if key not in self.image_field_names and key != "images"
         }
         return {**data, "new_images": self.cleaned_data["images"], **self.image_changes()}
+
+
+SHIPPING_MONEY_ERRORS = {
+    "invalid": "Enter an amount as a number, e.g. 4.50.",
+    "min_value": "An amount can’t be negative.",
+    "max_decimal_places": "Use at most 2 decimal places (e.g. 4.50).",
+    "max_digits": "Amounts go up to 99,999,999.99.",
+    "max_whole_digits": "Amounts go up to 99,999,999.99.",
+}
+
+
+class ShippingForm(forms.Form):
+    """The shop's shipping settings; the rule that applies them is in shops/shipping.py."""
+
+    shipping_rate = forms.DecimalField(
+        label="Shipping per order",
+        max_digits=10,
+        decimal_places=2,
+        min_value=0,
+        error_messages={**SHIPPING_MONEY_ERRORS, "required": "Enter a rate (0 for free)."},
+        help_text="Charged once per order that holds physical goods, however many items it "
+        "has. 0 means shipping is always free. Orders of digital goods only never pay it.",
+    )
+    free_shipping_from = forms.DecimalField(
+        label="Free shipping from",
+        required=False,
+        max_digits=10,
+        decimal_places=2,
+        min_value=0,
+        error_messages=SHIPPING_MONEY_ERRORS,
+        help_text="Orders whose subtotal reaches this amount ship free. Leave empty to "
+        "always charge the rate.",
+    )
+
+    def __init__(self, *args, currency: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        if currency:
+            for name in ("shipping_rate", "free_shipping_from"):
+                self.fields[name].label = f"{self.fields[name].label} ({currency})"

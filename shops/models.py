@@ -1,5 +1,7 @@
 """Commerce. The shop comes into being when a creator opens it; products arrive next."""
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.db import models
 
@@ -23,7 +25,7 @@ class Shop(TimeStampedModel):
     shipping_rate = models.DecimalField(
         max_digits=10,
         decimal_places=2,
-        default=0,
+        default=Decimal("0.00"),
         help_text="Flat shipping per order with physical goods, in the shop's currency.",
     )
     free_shipping_from = models.DecimalField(
