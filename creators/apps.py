@@ -17,4 +17,7 @@ class CreatorsConfig(AppConfig):
     verbose_name = "Creators and relationships"
 
     def ready(self):
+        from creators import pagecache
+
         post_migrate.connect(_name_site, sender=self, dispatch_uid="creators.name_site")
+        pagecache.connect()

@@ -1,11 +1,27 @@
 from django.utils.functional import SimpleLazyObject
 
+from creators import pagecache
 from creators.selectors import creator_profile_of
 
 
 def creator_profile(request):
     """`my_creator_profile` for the header: Studio for creators, "Open a shop" for fans.
 
-    Lazy, so pages that never show the header link cost no query.
+    Lazy, so pages that never show the header link cost no query; reuses the profile the
+    page cache already read for its owner check.
     """
-    return {"my_creator_profile": SimpleLazyObject(lambda: creator_profile_of(request.user))}
+
+    def read():
+        if hasattr(request, "my_creator_profile"):
+            return request.my_creator_profile
+        return creator_profile_of(request.user)
+
+    return {"my_creator_profile": SimpleLazyObject(read)}
+
+
+def page_cache(request):
+    """While a page renders for the shared cache, its CSRF token is a sentinel that
+    `creators.pagecache.fill` replaces with each visitor's own."""
+    if pagecache.rendering_for_cache(request):
+        return {"csrf_token": pagecache.CSRF_SENTINEL}
+    return {}

@@ -3,7 +3,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 
-from creators import selectors
+from creators import pagecache, selectors
 from creators.forms import AccountForm, EditProfileForm
 from creators.ratelimits import rate_limited
 from creators.services import creator_profile_update
@@ -11,6 +11,7 @@ from creators.services import creator_profile_update
 CREATORS_PER_PAGE = 24
 
 
+@pagecache.cached_page(lambda handle: [pagecache.creator_scope(handle)], owner_kwarg="handle")
 def creator_detail(request, handle):
     profile = selectors.creator_get_public(handle=handle)
     if profile.handle != handle:

@@ -84,6 +84,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "creators.context_processors.creator_profile",
                 "shops.context_processors.cart",
+                "creators.context_processors.page_cache",
             ],
         },
     },
@@ -124,6 +125,11 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Public pages (home, catalog, creator and product pages) are replayed from the cache for
+# everyone but their owner, and invalidated on every change (creators/pagecache.py).
+# Entries expire after this many seconds anyway; 0 turns the page cache off.
+PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=600)
 
 CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL

@@ -2,9 +2,11 @@ from django.conf import settings
 from django.shortcuts import render
 from django.views.static import serve
 
+from creators import pagecache
 from creators.selectors import creators_featured
 
 
+@pagecache.cached_page(lambda: [pagecache.CATALOG])
 def home(request):
     return render(request, "home.html", {"creators": creators_featured(limit=8)})
 

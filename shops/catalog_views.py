@@ -3,11 +3,13 @@
 from django.core.paginator import Paginator
 from django.shortcuts import render
 
+from creators import pagecache
 from shops.catalog import CatalogFilterForm, Sort, catalog_products, catalog_top_tags
 
 PRODUCTS_PER_PAGE = 24
 
 
+@pagecache.cached_page(lambda: [pagecache.CATALOG])
 def catalog(request):
     form = CatalogFilterForm(request.GET)
     form.is_valid()  # invalid fields are left out of the filters and shown on the page

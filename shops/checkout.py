@@ -20,6 +20,7 @@ from django.db.models import F
 
 from creators.events import event_record
 from creators.models import EventKind, User
+from shops import page_cache
 from shops.cart import CartSummary, cart_summary
 from shops.emails import order_email_on_commit
 from shops.models import Cart, CartLine, Checkout, Order, OrderItem, OrderStatus, Product
@@ -152,17 +153,17 @@ def _order_place(
         if needs_shipping and address is None:
             raise ValidationError("Enter a shipping address.", code="no_address")
 
-        for group in summary.groups:
-            for item in group.items:
-                if item.product.stock is None:
-                    continue
-                taken = Product.objects.filter(pk=item.product.pk, stock__gte=item.quantity).update(
-                    stock=F("stock") - item.quantity
+        stocked = [item for group in summary.groups for item in group.items]
+        stocked = [item for item in stocked if item.product.stock is not None]
+        for item in stocked:
+            taken = Product.objects.filter(pk=item.product.pk, stock__gte=item.quantity).update(
+                stock=F("stock") - item.quantity
+            )
+            if not taken:
+                raise ValidationError(
+                    f"Sorry, “{item.product.title}” just sold out.", code="sold_out"
                 )
-                if not taken:
-                    raise ValidationError(
-                        f"Sorry, “{item.product.title}” just sold out.", code="sold_out"
-                    )
+        page_cache.products_touched(item.product.pk for item in stocked)
 
         currency = summary.groups[0].shop.currency
         # What the fan pays: each shop's subtotal plus its shipping, charged once.

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from creators.events import event_record
 from creators.models import EventKind, User
+from shops import page_cache
 from shops.emails import order_email_on_commit
 from shops.models import Order, OrderItem, OrderStatus, Product, ProductKind
 
@@ -131,8 +132,10 @@ def order_mark_paid(*, order: Order, by: User | None = None) -> Order:
     """Payment arrived (manual or test providers): counts the units as sold."""
     with transaction.atomic():
         locked = _transition(order=order, to=S.PAID, actor=by)
-        for product_id, quantity in sorted(_item_quantities(locked).items()):
+        quantities = sorted(_item_quantities(locked).items())
+        for product_id, quantity in quantities:
             Product.objects.filter(pk=product_id).update(sales_count=F("sales_count") + quantity)
+        page_cache.products_touched(product_id for product_id, _ in quantities)
     return locked
 
 
@@ -213,6 +216,7 @@ def _cancel(*, order: Order, locked: Order, by: User | None, by_buyer: bool = Fa
                 Product.objects.filter(pk=product_id).update(
                     sales_count=Greatest(F("sales_count") - quantity, 0)
                 )
+        page_cache.products_touched(product_id for product_id, _ in quantities)
         locked.stock_returned = True
         return [*fields, "stock_returned"]
 

@@ -5,6 +5,7 @@ from django.core.paginator import Paginator
 from django.http import HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 
+from creators import pagecache
 from creators.forms import OpenShopForm
 from creators.ratelimits import rate_limited
 from creators.selectors import creator_profile_of
@@ -149,6 +150,7 @@ def product_status(request, slug):
 # Fan side ----------------------------------------------------------------------------------
 
 
+@pagecache.cached_page(lambda handle, slug: [pagecache.creator_scope(handle)], owner_kwarg="handle")
 def product_detail(request, handle, slug):
     product = selectors.product_get_public(handle=handle, slug=slug, user=request.user)
     profile = product.shop.creator

@@ -44,6 +44,15 @@ def _media_and_email(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def _page_cache(request, settings):
+    """The shared page cache is invalidated when a write commits, and most tests roll back
+    instead: they run with it off. Browser journeys and `page_cache` tests commit for real
+    and keep it on."""
+    if not ({"e2e", "page_cache"} & set(request.keywords)):
+        settings.PAGE_CACHE_SECONDS = 0
+
+
+@pytest.fixture(autouse=True)
 def _eager_celery(request):
     """Run tasks in-process unless a test asks for the real broker (`real_stack`)."""
     from relcommerce.celery import app

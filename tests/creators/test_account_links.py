@@ -5,6 +5,7 @@ import re
 
 import pytest
 from django.core import mail
+from django.test import Client
 
 from tests.factories import PASSWORD, ProductFactory
 
@@ -82,3 +83,18 @@ def test_signing_in_from_a_product_page_comes_back_to_it(client, fan):
     login_url = _header_links(client.get(url).content.decode())["Sign in"]
     response = client.post(login_url, {"login": fan.email, "password": PASSWORD})
     assert response.status_code == 302 and response.url == url
+
+
+@pytest.mark.page_cache
+@pytest.mark.django_db(transaction=True)
+def test_cached_pages_link_back_to_their_own_url():
+    product = ProductFactory()
+    url = product.get_absolute_url()
+    for target in (url, f"{url}?ref=share", "/shop/?q=mug", "/shop/?q=bowl"):
+        Client().get(target)  # stores the page
+        replayed = Client().get(target)
+        assert replayed["X-Page-Cache"] == "hit"
+        expected = target.replace("?", "%3F").replace("=", "%3D")
+        assert _header_links(replayed.content.decode())["Sign up"] == (
+            f"/accounts/signup/?next={expected}"
+        )

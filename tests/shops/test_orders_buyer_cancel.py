@@ -141,3 +141,18 @@ def test_studio_page_tells_the_creator_the_buyer_cancelled(creator_client, fan, 
     page = creator_client.get(reverse("shops:studio_order", args=[order.number])).content.decode()
     assert "The buyer cancelled this order before paying" in page
     assert "Refund due" not in page
+
+
+@pytest.mark.page_cache
+@pytest.mark.django_db(transaction=True)
+def test_stock_given_back_by_a_fan_shows_at_once_on_the_cached_product_page():
+    order = OrderFactory()
+    item = OrderItemFactory(order=order, product__stock=0, quantity=2)
+    url = item.product.get_absolute_url()
+    Client().get(url)
+    assert "Sold out" in Client().get(url).content.decode()  # served from the cache
+
+    order_cancel_by_buyer(order=order, buyer=order.buyer)
+
+    page = Client().get(url).content.decode()
+    assert "Sold out" not in page and "Only 2 left" in page

@@ -1,0 +1,253 @@
+"""Whole-page cache for the public pages (home, catalog, creator and product pages).
+
+A page is rendered once and replayed to everyone who is not its owner, signed in or not.
+What differs per person is punched out of the cached HTML and filled on every request:
+
+- the CSRF token: the cached page holds a sentinel, replaced by the visitor's own token
+  (so every visitor still gets their own CSRF cookie);
+- "holes": small partials that depend on who is looking (the header navigation with the
+  cart badge, flash messages, the footer's account links), marked with `{% hole %}` in the
+  templates and rendered for the request at replay time.
+
+Invalidation is by version, never by deleting keys: a page's key includes the current
+version token of every scope it depends on (the whole site, the catalog, one creator).
+A write that changes what a page shows calls `touch(...)`, which replaces those tokens
+when its transaction commits, so the next request computes a new key and renders afresh.
+A request that read the old token before the commit may still store its page, but under
+the old key, which nobody reads again — so a page is never stale once the change has
+committed. Entries also expire after `PAGE_CACHE_SECONDS` (0 turns the cache off).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import uuid
+from collections.abc import Callable, Iterable
+from functools import wraps
+from typing import NamedTuple
+from urllib.parse import parse_qsl, urlencode
+
+from django.conf import settings
+from django.contrib.messages.storage.cookie import CookieStorage
+from django.core.cache import cache
+from django.db import transaction
+from django.http import HttpResponse
+from django.middleware.csrf import get_token
+from django.template.loader import render_to_string
+
+logger = logging.getLogger(__name__)
+
+SITE = "site"  # shared by every cached page: tags, site-wide settings
+CATALOG = "catalog"  # any product or creator anywhere: home and /shop/
+
+# Where a cached page holds the CSRF token; the context processor below puts it there.
+CSRF_SENTINEL = "__relcommerce_csrf_token__"
+# Partials that may be punched out of a cached page. Markers come only from our own
+# templates (user text is escaped or sanitised, comments stripped), and replay renders
+# nothing outside this set; apps add theirs with `register_hole` in AppConfig.ready().
+HOLES = {"partials/site_nav.html", "partials/messages.html", "partials/footer_account.html"}
+_HOLE_MARKER = "<!--relcommerce-hole:{}-->"
+_HOLE_RE = re.compile(r"<!--relcommerce-hole:([\w./-]+)(?:\?([\w.%=&+~-]*))?-->")
+_RENDERING_FOR_CACHE = "_page_cache_render"
+
+
+def creator_scope(handle: str) -> str:
+    return f"creator:{handle.lower()}"
+
+
+# --- Versions --------------------------------------------------------------------------
+
+
+def _version_key(scope: str) -> str:
+    return f"pagecache:v:{scope}"
+
+
+def versions(scopes: Iterable[str]) -> str:
+    """The current tokens of `scopes`, joined; a scope never seen (or evicted) gets one."""
+    keys = [_version_key(scope) for scope in scopes]
+    found = cache.get_many(keys)
+    tokens = []
+    for key in keys:
+        token = found.get(key)
+        if token is None:
+            cache.add(key, uuid.uuid4().hex, timeout=None)
+            token = cache.get(key)
+        tokens.append(token or "")
+    return ".".join(tokens)
+
+
+class VersionBump:
+    """The on-commit callback of `touch`: one per transaction, collecting its scopes."""
+
+    def __init__(self):
+        self.scopes: dict[str, None] = {}  # ordered set
+
+    def __call__(self) -> None:
+        cache.set_many({_version_key(s): uuid.uuid4().hex for s in self.scopes}, timeout=None)
+
+
+def touch(*scopes: str) -> None:
+    """Invalidate every cached page of `scopes` once the current transaction commits.
+
+    Outside a transaction it happens at once. A cache outage here is logged, not raised:
+    the write has committed and entries still expire after PAGE_CACHE_SECONDS.
+    """
+    if not scopes:
+        return
+    connection = transaction.get_connection()
+    for _savepoints, callback, _robust in connection.run_on_commit:
+        if isinstance(callback, VersionBump):
+            # Joining a callback registered earlier in this transaction: if the part of
+            # it that calls us rolls back, the bump is merely unneeded, never missing.
+            callback.scopes.update(dict.fromkeys(scopes))
+            return
+    bump = VersionBump()
+    bump.scopes.update(dict.fromkeys(scopes))
+    transaction.on_commit(bump, robust=True)
+
+
+# --- Rendering and replay --------------------------------------------------------------
+
+
+def rendering_for_cache(request) -> bool:
+    return getattr(request, _RENDERING_FOR_CACHE, False)
+
+
+def register_hole(template_name: str) -> None:
+    HOLES.add(template_name)
+
+
+def hole_marker(template_name: str, args: dict | None = None) -> str:
+    """The placeholder for a hole; `args` (small ints or strings, e.g. an id) become the
+    partial's context when it is rendered for a request."""
+    return _HOLE_MARKER.format(template_name + (f"?{urlencode(args)}" if args else ""))
+
+
+def fill(request, html: str) -> str:
+    """Make a cached page this request's own: its holes, then its CSRF token."""
+    return _fill_csrf(request, _fill_holes(request, html))
+
+
+def _fill_holes(request, html: str) -> str:
+    def render_hole(match: re.Match) -> str:
+        name, args = match.group(1), dict(parse_qsl(match.group(2) or ""))
+        return render_to_string(name, args, request=request) if name in HOLES else ""
+
+    return _HOLE_RE.sub(render_hole, html)
+
+
+def _fill_csrf(request, html: str) -> str:
+    return html.replace(CSRF_SENTINEL, get_token(request)) if CSRF_SENTINEL in html else html
+
+
+def _plain_visitor(request) -> bool:
+    """No session and no flash messages: every hole renders the same for such visitors
+    of one URL (signed out, empty cart), so their copy is kept with holes filled."""
+    cookies = request.COOKIES
+    return settings.SESSION_COOKIE_NAME not in cookies and CookieStorage.cookie_name not in cookies
+
+
+def _visitor_copy(request, html: str) -> str:
+    setattr(request, _RENDERING_FOR_CACHE, True)  # a token in a hole stays a sentinel
+    try:
+        return _fill_holes(request, html)
+    finally:
+        setattr(request, _RENDERING_FOR_CACHE, False)
+
+
+def _cacheable_request(request) -> bool:
+    return request.method == "GET" and settings.PAGE_CACHE_SECONDS > 0
+
+
+def _page_key(request, scopes: list[str]) -> str:
+    raw = "\n".join((request.get_host(), request.get_full_path(), versions([SITE, *scopes])))
+    return "pagecache:page:" + hashlib.sha256(raw.encode()).hexdigest()
+
+
+def _is_owner(request, handle: str | None) -> bool:
+    if handle is None or not request.user.is_authenticated:
+        return False
+    from creators.selectors import creator_profile_of
+
+    profile = creator_profile_of(request.user)
+    request.my_creator_profile = profile  # the header's context processor reuses it
+    return profile is not None and profile.handle.lower() == handle.lower()
+
+
+class PageEntry(NamedTuple):
+    content_type: str
+    html: str  # with the CSRF sentinel and hole markers
+    visitor_html: str | None  # holes filled for plain visitors, once one has come by
+
+
+def cached_page(scopes: Callable[..., list[str]], *, owner_kwarg: str | None = None) -> Callable:
+    """Serve a public GET view from the page cache.
+
+    `scopes(**view_kwargs)` names what the page depends on (besides SITE). With
+    `owner_kwarg`, the creator whose handle is in that URL argument always gets a fresh
+    page, since owners see controls nobody else does.
+    """
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            if not _cacheable_request(request) or _is_owner(request, kwargs.get(owner_kwarg)):
+                return view(request, *args, **kwargs)
+            key = _page_key(request, scopes(**kwargs))
+            entry = cache.get(key)
+            if entry is None:
+                setattr(request, _RENDERING_FOR_CACHE, True)
+                try:
+                    response = view(request, *args, **kwargs)
+                finally:
+                    setattr(request, _RENDERING_FOR_CACHE, False)
+                if response.status_code != 200 or response.streaming:
+                    return response
+                entry = PageEntry(response["Content-Type"], response.content.decode(), None)
+                response["X-Page-Cache"] = "miss"
+            else:
+                response = HttpResponse(content_type=entry.content_type)
+                response["X-Page-Cache"] = "hit"
+            if _plain_visitor(request):
+                if entry.visitor_html is None:
+                    entry = entry._replace(visitor_html=_visitor_copy(request, entry.html))
+                    cache.set(key, entry, settings.PAGE_CACHE_SECONDS)
+                response.content = _fill_csrf(request, entry.visitor_html)
+            else:
+                if response["X-Page-Cache"] == "miss":
+                    cache.set(key, entry, settings.PAGE_CACHE_SECONDS)
+                response.content = fill(request, entry.html)
+            return response
+
+        return wrapper
+
+    return decorator
+
+
+# --- What creator writes make stale ----------------------------------------------------
+
+
+def _profile_changed(sender, instance, **kwargs):
+    touch(CATALOG, creator_scope(instance.handle))
+
+
+def _user_changed(sender, instance, update_fields=None, **kwargs):
+    if update_fields is not None and set(update_fields) <= {"last_login", "password"}:
+        return  # signing in changes nothing anyone else sees
+    from creators.models import CreatorProfile
+
+    handle = CreatorProfile.objects.filter(user=instance).values_list("handle", flat=True).first()
+    if handle is not None:  # a creator's account (e.g. deactivated) shows on their pages
+        touch(CATALOG, creator_scope(handle))
+
+
+def connect() -> None:
+    from django.db.models.signals import post_delete, post_save
+
+    from creators.models import CreatorProfile, User
+
+    post_save.connect(_profile_changed, sender=CreatorProfile, dispatch_uid="pagecache.profile")
+    post_delete.connect(_profile_changed, sender=CreatorProfile, dispatch_uid="pagecache.profile")
+    post_save.connect(_user_changed, sender=User, dispatch_uid="pagecache.user")

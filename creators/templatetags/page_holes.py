@@ -1,0 +1,27 @@
+"""`{% hole "partials/x.html" key=value %}`: a per-person part of a cached page.
+
+Rendered like `{% include … with key=value %}`, except while the page is being rendered
+for the shared cache: then it leaves a marker that `creators.pagecache.fill` renders for
+each request, with the request's context processors and `key=value` (as strings) only —
+so a hole's partial reads what it needs itself (e.g. through a template tag), and its
+values should be ids, not objects.
+"""
+
+from django import template
+from django.utils.safestring import mark_safe
+
+from creators import pagecache
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def hole(context, template_name, **args):
+    if template_name not in pagecache.HOLES:
+        raise template.TemplateSyntaxError(f"{template_name!r} is not in pagecache.HOLES")
+    args = {key: str(value) for key, value in args.items()}  # as replay will see them
+    request = context.get("request")
+    if request is not None and pagecache.rendering_for_cache(request):
+        return mark_safe(pagecache.hole_marker(template_name, args))  # noqa: S308 - our marker
+    with context.push(**args):
+        return context.template.engine.get_template(template_name).render(context)

@@ -1,0 +1,64 @@
+"""Which cached public pages a shop write makes stale (see creators/pagecache.py).
+
+Model signals cover every save and delete — services and admin alike; writes that bypass
+signals (guarded stock updates, sales counters) call `products_touched` themselves.
+"""
+
+from django.db.models.signals import m2m_changed, post_delete, post_save
+
+from creators import pagecache
+from shops.models import Product, ProductImage, Shop, Tag
+
+
+def _creator_scopes(handles) -> list[str]:
+    return [pagecache.CATALOG, *(pagecache.creator_scope(h) for h in handles if h)]
+
+
+def products_touched(product_ids) -> None:
+    """The catalog and the creator pages of these products change at commit."""
+    handles = (
+        Product.objects.filter(pk__in=list(product_ids))
+        .values_list("shop__creator__handle", flat=True)
+        .distinct()
+    )
+    pagecache.touch(*_creator_scopes(handles))
+
+
+def _shop_changed(sender, instance: Shop, **kwargs):
+    pagecache.touch(*_creator_scopes([instance.creator.handle]))
+
+
+def _product_changed(sender, instance: Product, **kwargs):
+    pagecache.touch(*_creator_scopes([instance.shop.creator.handle]))
+
+
+def _image_changed(sender, instance: ProductImage, **kwargs):
+    products_touched([instance.product_id])
+
+
+def _product_tags_changed(sender, instance, action, pk_set, **kwargs):
+    if not action.startswith("post_"):
+        return
+    if isinstance(instance, Product):
+        _product_changed(Product, instance)
+    else:  # changed from the tag's side: every product it was added to or removed from
+        products_touched(pk_set or instance.products.values_list("pk", flat=True))
+
+
+def _tag_changed(sender, instance: Tag, **kwargs):
+    pagecache.touch(pagecache.SITE)  # tag names show on every page that lists products
+
+
+def connect() -> None:
+    for model, handler in (
+        (Shop, _shop_changed),
+        (Product, _product_changed),
+        (ProductImage, _image_changed),
+        (Tag, _tag_changed),
+    ):
+        uid = f"shops.page_cache.{model.__name__}"
+        post_save.connect(handler, sender=model, dispatch_uid=uid + ".save")
+        post_delete.connect(handler, sender=model, dispatch_uid=uid + ".delete")
+    m2m_changed.connect(
+        _product_tags_changed, sender=Product.tags.through, dispatch_uid="shops.page_cache.tags"
+    )

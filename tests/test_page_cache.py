@@ -1,0 +1,312 @@
+"""The shared page cache: served to everyone but the owner, never stale after a change.
+
+These tests commit for real (`transactional_db`): invalidation happens when a write's
+transaction commits, which the usual rolled-back test transaction never does.
+"""
+
+import re
+import uuid
+from decimal import Decimal
+
+import pytest
+from django.contrib.admin.sites import site as admin_site
+from django.test import Client
+from django.urls import reverse
+
+from creators.services import creator_profile_update
+from shops.cart import cart_add
+from shops.checkout import Address, order_place
+from shops.models import Cart, Product, ProductStatus, Tag
+from shops.orders import order_cancel
+from shops.payments import PAYMENT_PROVIDERS
+from shops.services import product_set_status, product_update
+from tests.factories import ProductFactory, ShopFactory, TagFactory, UserFactory
+
+pytestmark = [pytest.mark.page_cache, pytest.mark.django_db(transaction=True)]
+
+CARD = {"card_number": "4242424242424242", "card_expiry": "12/99", "card_cvc": "123"}
+ADDRESS = Address(
+    name="Fan Person", line1="1 Clay Street", city="Lisbon", postal_code="1100-001", country="PT"
+)
+
+
+@pytest.fixture
+def mug():
+    shop = ShopFactory(creator__handle="ana_makes", creator__display_name="Ana Makes")
+    tag = TagFactory(name="ceramics", slug="ceramics")
+    product = ProductFactory(shop=shop, title="Speckled mug", price=Decimal("24.00"), stock=3)
+    product.tags.add(tag)
+    return product
+
+
+def product_url(product):
+    return reverse("shops:product", args=[product.shop.creator.handle, product.slug])
+
+
+def creator_url(product):
+    return reverse("creators:detail", args=[product.shop.creator.handle])
+
+
+PAGES = {
+    "product": product_url,
+    "creator": creator_url,
+    "catalog": lambda product: reverse("catalog"),
+    "home": lambda product: reverse("home"),
+}
+
+
+def visit(url, client=None):
+    response = (client or Client()).get(url)
+    assert response.status_code == 200
+    return response
+
+
+def warm(url):
+    """Two visits: the first renders and stores the page, the second is replayed."""
+    visit(url)
+    replayed = visit(url)
+    assert replayed["X-Page-Cache"] == "hit"
+    return replayed
+
+
+def update(product, **changes):
+    fields = {
+        "title": product.title,
+        "description": product.description,
+        "price": product.price,
+        "compare_at_price": product.compare_at_price,
+        "kind": product.kind,
+        "stock": product.stock,
+        "tags": [tag.name for tag in product.tags.all()],
+    }
+    return product_update(product=product, **{**fields, **changes})
+
+
+# --- What is served ---------------------------------------------------------------------
+
+
+def test_a_visitor_gets_the_page_from_the_cache_without_touching_the_database(
+    mug, django_assert_num_queries
+):
+    url = product_url(mug)
+    assert visit(url)["X-Page-Cache"] == "miss"
+    with django_assert_num_queries(0):
+        response = visit(url)
+    assert response["X-Page-Cache"] == "hit"
+    assert "Speckled mug" in response.content.decode()
+
+
+def test_every_visitor_gets_their_own_csrf_token_and_it_works(mug):
+    url = product_url(mug)
+    warm(url)
+    tokens = []
+    for _ in range(2):
+        client = Client(enforce_csrf_checks=True)
+        page = visit(url, client).content.decode()
+        assert "__relcommerce_csrf_token__" not in page
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+        assert f'"X-CSRFToken": "{token}"' in page  # htmx's header carries the same token
+        tokens.append(client.cookies["csrftoken"].value)
+        added = client.post(
+            reverse("shops:cart_add"),
+            {"product": mug.pk, "quantity": 1, "csrfmiddlewaretoken": token, "next": url},
+        )
+        assert added.status_code == 302
+    assert tokens[0] != tokens[1]
+
+
+def test_a_signed_in_fan_gets_the_shared_page_with_their_own_header(mug):
+    url = product_url(mug)
+    warm(url)
+    fan = UserFactory(email="lena@example.com")
+    cart_add(cart=Cart.objects.create(user=fan), product_id=mug.pk, quantity=2)
+    client = Client()
+    client.force_login(fan)
+    response = visit(url, client)
+    page = response.content.decode()
+    assert response["X-Page-Cache"] == "hit"
+    assert "Sign out" in page and "Your orders" in page
+    assert 'aria-label="2 items"' in page
+    # …and nothing of the fan leaks to the next visitor of the same cached page.
+    visitor_page = visit(url).content.decode()
+    assert "Sign out" not in visitor_page and "Sign in" in visitor_page
+    assert 'aria-label="2 items"' not in visitor_page
+
+
+def test_a_signed_in_fan_replay_costs_a_constant_handful_of_queries(
+    mug, django_assert_max_num_queries
+):
+    url = product_url(mug)
+    warm(url)
+    client = Client()
+    client.force_login(UserFactory())
+    with django_assert_max_num_queries(4):  # session, user, owner check, cart badge
+        assert visit(url, client)["X-Page-Cache"] == "hit"
+
+
+def test_flash_messages_show_on_a_replayed_page(mug):
+    url = product_url(mug)
+    warm(url)
+    client = Client()
+    response = client.post(
+        reverse("shops:cart_add"), {"product": mug.pk, "quantity": 1, "next": url}, follow=True
+    )
+    page = response.content.decode()
+    assert "is in your cart (1)" in page
+    assert "is in your cart" not in visit(url, client).content.decode()  # shown once
+
+
+def test_the_owner_always_gets_a_fresh_page_with_their_controls(mug):
+    url = creator_url(mug)
+    warm(url)
+    owner = Client()
+    owner.force_login(mug.shop.creator.user)
+    response = visit(url, owner)
+    assert "X-Page-Cache" not in response
+    assert "Manage your products" in response.content.decode()
+    assert "Manage your products" not in visit(url).content.decode()
+
+
+def test_pages_that_are_not_200_are_not_cached(mug):
+    url = reverse("shops:product", args=["ana_makes", "no-such-mug"])
+    assert Client().get(url).status_code == 404
+    ProductFactory(shop=mug.shop, slug="no-such-mug", title="Now it exists")
+    assert "Now it exists" in visit(url).content.decode()
+
+
+def test_the_cache_can_be_turned_off(mug, settings):
+    settings.PAGE_CACHE_SECONDS = 0
+    url = product_url(mug)
+    visit(url)
+    assert "X-Page-Cache" not in visit(url)
+
+
+# --- Never stale after a change ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("page", ["product", "creator", "catalog"])
+def test_a_price_change_shows_at_once(mug, page):
+    url = PAGES[page](mug)
+    warm(url)
+    update(mug, price=Decimal("19.00"))
+    assert "19.00" in visit(url).content.decode()
+
+
+@pytest.mark.parametrize("page", ["product", "creator", "catalog"])
+def test_a_new_title_shows_at_once(mug, page):
+    url = PAGES[page](mug)
+    warm(url)
+    update(mug, title="Glazed mug")
+    assert "Glazed mug" in visit(url).content.decode()
+
+
+def test_stock_taken_by_an_order_and_returned_by_a_cancellation_shows_at_once(mug):
+    url = product_url(mug)
+    warm(url)
+    fan = UserFactory()
+    cart = Cart.objects.create(user=fan)
+    cart_add(cart=cart, product_id=mug.pk, quantity=3)
+    checkout = order_place(
+        buyer=fan,
+        cart=cart,
+        email=fan.email,
+        address=ADDRESS,
+        provider=PAYMENT_PROVIDERS["test"],
+        payment_data=CARD,
+        idempotency_key=uuid.uuid4(),
+    )
+    assert "Sold out" in visit(url).content.decode()
+    warm(url)
+    order_cancel(order=checkout.orders.get())
+    page = visit(url).content.decode()
+    assert "Sold out" not in page and "Only 3 left" in page
+
+
+def test_a_sold_out_product_leaves_the_in_stock_catalog_at_once(mug):
+    url = reverse("catalog") + "?in_stock=1"
+    assert "Speckled mug" in warm(url).content.decode()
+    Product.objects.filter(pk=mug.pk).update(stock=0)  # what checkout does, plus its touch
+    from shops.page_cache import products_touched
+
+    products_touched([mug.pk])
+    assert "Speckled mug" not in visit(url).content.decode()
+
+
+def test_an_archived_product_disappears_at_once(mug):
+    product, catalog = product_url(mug), reverse("catalog")
+    warm(product)
+    warm(catalog)
+    product_set_status(product=mug, status=ProductStatus.ARCHIVED)
+    assert Client().get(product).status_code == 404
+    assert "Speckled mug" not in visit(catalog).content.decode()
+
+
+def test_a_new_product_appears_on_the_creator_page_and_catalog_at_once(mug):
+    pages = [creator_url(mug), reverse("catalog")]
+    for url in pages:
+        warm(url)
+    ProductFactory(shop=mug.shop, title="Tall vase")
+    for url in pages:
+        assert "Tall vase" in visit(url).content.decode()
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_a_profile_edit_shows_at_once(mug, page):
+    url = PAGES[page](mug)
+    warm(url)
+    creator_profile_update(profile=mug.shop.creator, display_name="Ana Ceramics", bio="New bio")
+    assert "Ana Ceramics" in visit(url).content.decode()
+
+
+def test_a_deactivated_creator_disappears_at_once(mug):
+    url = creator_url(mug)
+    warm(url)
+    user = mug.shop.creator.user
+    user.is_active = False
+    user.save()
+    assert Client().get(url).status_code == 404
+
+
+def test_staff_edits_in_admin_show_at_once(mug, admin_client):
+    url = product_url(mug)
+    warm(url)
+    admin_client.post(
+        reverse("admin:shops_tag_change", args=[mug.tags.get().pk]),
+        {"name": "stoneware", "slug": "stoneware"},
+    )
+    assert Tag.objects.filter(name="stoneware").exists()
+    assert "stoneware" in visit(url).content.decode()
+    assert admin_site.is_registered(Product)
+
+
+def test_a_rolled_back_change_keeps_serving_the_same_page(mug):
+    url = product_url(mug)
+    warm(url)
+    with pytest.raises(Exception):  # noqa: B017 - any failure inside the use case
+        update(mug, price=Decimal("-1.00"))
+    assert visit(url)["X-Page-Cache"] == "hit"
+
+
+def test_a_hole_renders_with_its_arguments_inline_and_at_replay(tmp_path, settings, rf):
+    from django.contrib.auth.models import AnonymousUser
+    from django.template import RequestContext, Template
+
+    from creators import pagecache
+
+    (tmp_path / "echo.html").write_text("[{{ creator_id }} at {{ request.path }}]")
+    settings.TEMPLATES = [
+        {**settings.TEMPLATES[0], "DIRS": [tmp_path, *settings.TEMPLATES[0]["DIRS"]]}
+    ]
+    pagecache.register_hole("echo.html")
+    try:
+        request = rf.get("/somewhere/")
+        request.user = AnonymousUser()
+        page = Template('{% load page_holes %}<p>{% hole "echo.html" creator_id=7 %}</p>')
+        assert page.render(RequestContext(request)) == "<p>[7 at /somewhere/]</p>"
+        request._page_cache_render = True
+        cached = page.render(RequestContext(request))
+        request._page_cache_render = False
+        assert "[7" not in cached
+        assert pagecache.fill(request, cached) == "<p>[7 at /somewhere/]</p>"
+    finally:
+        pagecache.HOLES.discard("echo.html")
