@@ -24,7 +24,7 @@ import hashlib
 import logging
 import re
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from functools import wraps
 from typing import NamedTuple
 from urllib.parse import parse_qsl, urlencode
@@ -64,12 +64,12 @@ def _version_key(scope: str) -> str:
     return f"pagecache:v:{scope}"
 
 
-def versions(scopes: Iterable[str]) -> str:
-    """The current tokens of `scopes`, joined; a scope never seen (or evicted) gets one."""
-    keys = [_version_key(scope) for scope in scopes]
-    found = cache.get_many(keys)
+def _tokens(scopes: list[str], found: dict) -> str:
+    """The current tokens of `scopes` (from `found`, a get_many that asked for them);
+    a scope never seen (or evicted) gets one."""
     tokens = []
-    for key in keys:
+    for scope in scopes:
+        key = _version_key(scope)
         token = found.get(key)
         if token is None:
             cache.add(key, uuid.uuid4().hex, timeout=None)
@@ -161,8 +161,8 @@ def _cacheable_request(request) -> bool:
     return request.method == "GET" and settings.PAGE_CACHE_SECONDS > 0
 
 
-def _page_key(request, scopes: list[str]) -> str:
-    raw = "\n".join((request.get_host(), request.get_full_path(), versions([SITE, *scopes])))
+def _page_key(request) -> str:
+    raw = f"{request.get_host()}\n{request.get_full_path()}"
     return "pagecache:page:" + hashlib.sha256(raw.encode()).hexdigest()
 
 
@@ -177,9 +177,13 @@ def _is_owner(request, handle: str | None) -> bool:
 
 
 class PageEntry(NamedTuple):
+    tokens: str  # the scope tokens it was rendered under: valid while they are current
     content_type: str
-    html: str  # with the CSRF sentinel and hole markers
-    visitor_html: str | None  # holes filled for plain visitors, once one has come by
+    body: bytes  # UTF-8; the shared copy has the CSRF sentinel and hole markers
+
+
+def _store(key: str, entry: PageEntry) -> None:
+    cache.set(key, entry, settings.PAGE_CACHE_SECONDS)
 
 
 def cached_page(scopes: Callable[..., list[str]], *, owner_kwarg: str | None = None) -> Callable:
@@ -188,6 +192,12 @@ def cached_page(scopes: Callable[..., list[str]], *, owner_kwarg: str | None = N
     `scopes(**view_kwargs)` names what the page depends on (besides SITE). With
     `owner_kwarg`, the creator whose handle is in that URL argument always gets a fresh
     page, since owners see controls nobody else does.
+
+    Two entries per URL: the shared copy (holes as markers) and, once a plain visitor has
+    come by, the plain visitors' copy (holes filled). A hit is one cache round trip: the
+    entry and the scope tokens come in one get_many, and an entry built under older
+    tokens counts as a miss — so it cannot outlive a change, whatever the timing of the
+    request that stored it.
     """
 
     def decorator(view):
@@ -195,35 +205,60 @@ def cached_page(scopes: Callable[..., list[str]], *, owner_kwarg: str | None = N
         def wrapper(request, *args, **kwargs):
             if not _cacheable_request(request) or _is_owner(request, kwargs.get(owner_kwarg)):
                 return view(request, *args, **kwargs)
-            key = _page_key(request, scopes(**kwargs))
-            entry = cache.get(key)
-            if entry is None:
-                setattr(request, _RENDERING_FOR_CACHE, True)
-                try:
-                    response = view(request, *args, **kwargs)
-                finally:
-                    setattr(request, _RENDERING_FOR_CACHE, False)
-                if response.status_code != 200 or response.streaming:
-                    return response
-                entry = PageEntry(response["Content-Type"], response.content.decode(), None)
-                response["X-Page-Cache"] = "miss"
-            else:
+            page_scopes = [SITE, *scopes(**kwargs)]
+            shared_key = _page_key(request)
+            plain = _plain_visitor(request)
+            key = shared_key + ":plain" if plain else shared_key
+            found = cache.get_many([key, *map(_version_key, page_scopes)])
+            tokens = _tokens(page_scopes, found)
+            entry = found.get(key)
+            if entry is not None and entry.tokens == tokens:
                 response = HttpResponse(content_type=entry.content_type)
                 response["X-Page-Cache"] = "hit"
-            if _plain_visitor(request):
-                if entry.visitor_html is None:
-                    entry = entry._replace(visitor_html=_visitor_copy(request, entry.html))
-                    cache.set(key, entry, settings.PAGE_CACHE_SECONDS)
-                response.content = _fill_csrf(request, entry.visitor_html)
             else:
-                if response["X-Page-Cache"] == "miss":
-                    cache.set(key, entry, settings.PAGE_CACHE_SECONDS)
-                response.content = fill(request, entry.html)
+                shared = cache.get(shared_key) if plain else None
+                if shared is None or shared.tokens != tokens:
+                    response, shared = _render_shared(view, request, args, kwargs, tokens)
+                    if shared is None:
+                        return response  # not a cacheable answer (e.g. 404, redirect)
+                    _store(shared_key, shared)
+                else:
+                    response = HttpResponse(content_type=shared.content_type)
+                response["X-Page-Cache"] = "miss"
+                entry = shared
+                if plain:
+                    html = _visitor_copy(request, shared.body.decode())
+                    entry = shared._replace(body=html.encode())
+                    _store(key, entry)
+            if plain:
+                response.content = _fill_csrf_bytes(request, entry.body)
+            else:
+                response.content = fill(request, entry.body.decode())
             return response
 
         return wrapper
 
     return decorator
+
+
+def _render_shared(view, request, args, kwargs, tokens: str):
+    setattr(request, _RENDERING_FOR_CACHE, True)
+    try:
+        response = view(request, *args, **kwargs)
+    finally:
+        setattr(request, _RENDERING_FOR_CACHE, False)
+    if response.status_code != 200 or response.streaming:
+        return response, None
+    return response, PageEntry(tokens, response["Content-Type"], response.content)
+
+
+_CSRF_SENTINEL_BYTES = CSRF_SENTINEL.encode()
+
+
+def _fill_csrf_bytes(request, body: bytes) -> bytes:
+    if _CSRF_SENTINEL_BYTES not in body:
+        return body
+    return body.replace(_CSRF_SENTINEL_BYTES, get_token(request).encode())
 
 
 # --- What creator writes make stale ----------------------------------------------------
