@@ -13,9 +13,8 @@ from shops import cart as carts
 
 def cart_detail(request):
     summary = carts.cart_summary(carts.cart_for_request(request))
-    return render(
-        request, "shops/cart.html", {"summary": summary, "max_quantity": carts.MAX_QUANTITY}
-    )
+    context = {"summary": summary, "max_quantity": carts.MAX_QUANTITY}
+    return render(request, "shops/cart.html", {**context, "cart_count": summary.units})
 
 
 def _back(request, default="shops:cart"):
