@@ -220,12 +220,18 @@ def _store(key: str, entry: PageEntry) -> None:
     cache.set(key, entry, settings.PAGE_CACHE_SECONDS)
 
 
-def cached_page(scopes: Callable[..., list[str]], *, owner_kwarg: str | None = None) -> Callable:
+def cached_page(
+    scopes: Callable[..., list[str]],
+    *,
+    owner_kwarg: str | None = None,
+    plain_visitors_only: bool = False,
+) -> Callable:
     """Serve a public GET view from the page cache.
 
     `scopes(**view_kwargs)` names what the page depends on (besides SITE). With
     `owner_kwarg`, the creator whose handle is in that URL argument always gets a fresh
-    page, since owners see controls nobody else does.
+    page, since owners see controls nobody else does. `plain_visitors_only` is for pages
+    that are the same only for visitors without a session (an empty cart).
 
     Two entries per URL: the shared copy (holes as markers) and, once a plain visitor has
     come by, the plain visitors' copy (holes filled). A hit is one cache round trip: the
@@ -237,7 +243,11 @@ def cached_page(scopes: Callable[..., list[str]], *, owner_kwarg: str | None = N
     def decorator(view):
         @wraps(view)
         def wrapper(request, *args, **kwargs):
-            if not _cacheable_request(request) or _is_owner(request, kwargs.get(owner_kwarg)):
+            if (
+                not _cacheable_request(request)
+                or (plain_visitors_only and not _plain_visitor(request))
+                or _is_owner(request, kwargs.get(owner_kwarg))
+            ):
                 return view(request, *args, **kwargs)
             page_scopes = [SITE, *scopes(**kwargs)]
             shared_key = _page_key(request)

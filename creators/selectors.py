@@ -43,7 +43,7 @@ def creator_profile_of(user: User) -> CreatorProfile | None:
     if not user.is_authenticated:
         return None
     relation = User.creator_profile.related
-    if relation.is_cached(user):  # loaded with the user (creators.auth_backends) or set
+    if relation.is_cached(user):  # loaded with the user (relcommerce.auth_backends) or set
         return relation.get_cached_value(user)
     return CreatorProfile.objects.filter(user=user).first()
 

@@ -173,10 +173,10 @@ EVENT_SWEEP_AFTER = timedelta(minutes=env.int("EVENT_SWEEP_AFTER_MINUTES", defau
 # --- Authentication (django-allauth) ------------------------------------------------
 # https://docs.allauth.org/en/latest/account/configuration.html
 AUTH_USER_MODEL = "creators.User"
-# Django's and allauth's backends, loading the creator profile with the user.
+# Django's and allauth's backends, loading the header's data with the user.
 AUTHENTICATION_BACKENDS = [
-    "creators.auth_backends.UserWithProfileBackend",
-    "creators.auth_backends.AllauthUserWithProfileBackend",
+    "relcommerce.auth_backends.UserBackend",
+    "relcommerce.auth_backends.AllauthUserBackend",
 ]
 # Sessions are read from the cache (Redis on the real stack) and written through to the
 # database, so a signed-in page costs no session query and a cache flush logs nobody out.

@@ -43,8 +43,12 @@ def cart_for_request(request, *, create: bool = False) -> Cart | None:
 
 
 def cart_item_count(request) -> int:
-    """Units in the cart, for the header badge: one query, none for an empty session."""
+    """Units in the cart, for the header badge: one query, none for an empty session or a
+    user loaded with `cart_units` (relcommerce.auth_backends does, for the signed-in)."""
     if request.user.is_authenticated:
+        units = getattr(request.user, "cart_units", None)
+        if units is not None:
+            return units
         lines = CartLine.objects.filter(cart__user=request.user)
     elif request.session.get(SESSION_KEY):
         lines = CartLine.objects.filter(cart_id=request.session[SESSION_KEY], cart__user=None)

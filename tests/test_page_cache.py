@@ -159,9 +159,9 @@ def test_a_signed_in_fan_replay_costs_a_constant_handful_of_queries(
     warm(url)
     client = Client()
     client.force_login(UserFactory())
-    # The user with their creator profile (one join), the cart badge; the session comes
-    # from the cache.
-    with django_assert_max_num_queries(2):
+    # One query: the user with their creator profile and cart units (the header's data);
+    # the session comes from the cache.
+    with django_assert_max_num_queries(1):
         assert visit(url, client)["X-Page-Cache"] == "hit"
 
 
@@ -193,6 +193,24 @@ def test_pages_that_are_not_200_are_not_cached(mug):
     assert Client().get(url).status_code == 404
     ProductFactory(shop=mug.shop, slug="no-such-mug", title="Now it exists")
     assert "Now it exists" in visit(url).content.decode()
+
+
+def test_the_cart_is_shared_only_by_visitors_without_a_session(mug):
+    url = reverse("shops:cart")
+    assert "empty" in warm(url).content.decode().lower()
+    client = Client()
+    client.post(reverse("shops:cart_add"), {"product": mug.pk, "quantity": 2})
+    page = visit(url, client)
+    assert "X-Page-Cache" not in page
+    assert "Speckled mug" in page.content.decode()
+    assert "Speckled mug" not in visit(url).content.decode()
+
+
+def test_a_new_creator_shows_in_the_directory_at_once(mug):
+    url = reverse("creators:list")
+    warm(url)
+    ShopFactory(creator__handle="new_potter", creator__display_name="New Potter")
+    assert "New Potter" in visit(url).content.decode()
 
 
 def test_the_cache_can_be_turned_off(mug, settings):
