@@ -64,6 +64,11 @@ PRODUCT = ImageSpec(
     },
 )
 
+POST = ImageSpec(
+    folder="posts",
+    variants={"feed": Variant(1000, 1000, crop=False), "thumb": Variant(320, 320)},
+)
+
 
 @dataclass
 class CleanImage:

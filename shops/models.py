@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.db import models
 
-from creators.models import CreatorProfile, TimeStampedModel
+from creators.models import CreatorProfile, Post, TimeStampedModel
 from shops.storage import PrivateFileStorage
 
 
@@ -149,6 +149,28 @@ class ProductImage(models.Model):
         from creators.images import VariantURLs
 
         return VariantURLs(self.variants)
+
+
+POST_MAX_PRODUCTS = 6
+
+
+class PostProduct(models.Model):
+    """A product featured under a post (a shoppable post). Lives in shops so that creators
+    never imports shops; written only by `shops.post_products.post_products_set`, which
+    accepts products of the post author's own shop only."""
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="product_links")
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="post_links")
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["post", "product"], name="post_product_unique"),
+        ]
+
+    def __str__(self):
+        return f"post {self.post_id} → product {self.product_id}"
 
 
 class Cart(TimeStampedModel):
