@@ -3,12 +3,13 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 
-from creators import selectors
+from creators import feed, selectors
 from creators.forms import AccountForm, EditProfileForm
 from creators.ratelimits import rate_limited
 from creators.services import creator_profile_update
 
 CREATORS_PER_PAGE = 24
+LATEST_POSTS = 3
 
 
 def creator_detail(request, handle):
@@ -18,7 +19,18 @@ def creator_detail(request, handle):
     return render(
         request,
         "creators/creator_detail.html",
-        {"profile": profile, "is_owner": request.user.pk == profile.user_id},
+        {
+            "profile": profile,
+            "is_owner": request.user.pk == profile.user_id,
+            # Posts and follows (creators/templates/creators/partials/creator_posts.html).
+            "latest_posts": feed.posts_of_creator(
+                user_id=profile.user_id, cursor=None, per_page=LATEST_POSTS
+            ),
+            "following": selectors.follow_exists(
+                follower=request.user, followed_id=profile.user_id
+            ),
+            "follow_counts": selectors.follow_counts(user_id=profile.user_id),
+        },
     )
 
 
