@@ -14,6 +14,7 @@ from creators import follows, selectors
 from creators.ratelimits import rate_limited
 
 FOLLOWS_PER_PAGE = 50
+FOLLOW_RATE = "120/h"
 
 
 def _is_htmx(request) -> bool:
@@ -30,7 +31,7 @@ def _safe_next(request, default: str) -> str:
 
 
 @require_POST
-@rate_limited("follow", "120/h")
+@rate_limited("follow", FOLLOW_RATE)
 def follow(request, handle):
     """POST action=follow|unfollow. htmx gets the button back; a plain form a redirect."""
     profile = selectors.creator_get_public(handle=handle)

@@ -61,7 +61,8 @@ def test_publish_now_records_one_event_in_the_same_transaction(
 def test_draft_records_nothing_and_markdown_is_sanitised(author):
     post = posts.post_create(
         author=author,
-        body="**Hi** <script>alert(1)</script> [shop](https://example.com) [x](javascript:alert(1))",
+        body="**Hi** <script>alert(1)</script> [shop](https://example.com) "
+        "[x](javascript:alert(1))",
     )
     assert post.status == PostStatus.DRAFT and post.published_at is None
     assert not _published_events(post).exists()
