@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import strip_tags
 
 from creators.handles import HANDLE_MAX_LENGTH, validate_handle
 from creators.images import VariantURLs
@@ -297,6 +298,13 @@ class Post(TimeStampedModel):
     @property
     def is_followers_only(self) -> bool:
         return self.visibility == PostVisibility.FOLLOWERS
+
+    @property
+    def teaser(self) -> str:
+        """What a non-follower sees of a followers-only post: never more than half of it
+        (at most 12 words), so a short post is not given away whole."""
+        words = strip_tags(self.body_html).split()
+        return " ".join(words[: min(12, len(words) // 2)]) + "…"
 
 
 class PostImage(models.Model):

@@ -179,6 +179,7 @@ def test_post_page_full_for_followers_teaser_for_others(client, fan):
     teaser = client.get(url).content.decode()
     assert "Follow to read it all" in teaser and "Glaze kit" not in teaser
     assert teaser.count("clay") < 30
+    assert "Secret glaze recipe: clay clay" in teaser  # a teaser, with a follow button
     client.force_login(fan)
     assert "Follow to read it all" in client.get(url).content.decode()
     FollowFactory(follower=fan, followed=profile.user)
@@ -186,6 +187,17 @@ def test_post_page_full_for_followers_teaser_for_others(client, fan):
     assert "Follow to read it all" not in full and "Glaze kit" in full
     client.force_login(profile.user)
     assert "Glaze kit" in client.get(url).content.decode()
+
+
+def test_a_short_followers_only_post_is_never_shown_whole(client):
+    profile = _creator("ana_makes")
+    post = PostFactory(
+        creator=profile.user,
+        body_html="<p>Sale friday, code FRIENDS20</p>",
+        visibility="followers",
+    )
+    html = client.get(reverse("creators:post", args=["ana_makes", post.pk])).content.decode()
+    assert "Sale friday,…" in html and "FRIENDS20" not in html
 
 
 def test_drafts_and_scheduled_posts_are_404_except_for_their_author(client, fan):
