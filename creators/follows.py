@@ -23,13 +23,16 @@ def follow_create(*, follower: User, followed: User) -> bool:
     """Make `follower` follow `followed`; returns whether a new follow was made."""
     _check_target(follower=follower, followed=followed)
     with transaction.atomic():
-        _, created = Follow.objects.get_or_create(follower=follower, followed=followed)
+        follow, created = Follow.objects.get_or_create(follower=follower, followed=followed)
         if created:
+            # Targets the follow row, like the seeded history; the unfollow below can
+            # only name the user (its row is gone), so both carry `followed_id`.
             event_record(
                 kind=EventKind.FOLLOW,
                 actor=follower,
                 creator=CreatorProfile.objects.filter(user=followed).first(),
-                target=followed,
+                target=follow,
+                payload={"followed_id": followed.pk},
             )
     return created
 
@@ -44,5 +47,6 @@ def follow_delete(*, follower: User, followed: User) -> bool:
                 actor=follower,
                 creator=CreatorProfile.objects.filter(user=followed).first(),
                 target=followed,
+                payload={"followed_id": followed.pk},
             )
     return bool(deleted)

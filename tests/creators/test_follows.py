@@ -24,6 +24,7 @@ def test_following_twice_is_one_follow_and_one_event(fan, creator):
     assert Follow.objects.filter(follower=fan, followed=creator.user).count() == 1
     event = _events(EventKind.FOLLOW).get()
     assert event.actor == fan and event.creator == creator
+    assert event.payload == {"followed_id": creator.user_id}
 
 
 def test_unfollow_records_its_event_once(fan, creator):
