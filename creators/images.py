@@ -225,6 +225,33 @@ def store_image(clean: CleanImage, spec: ImageSpec) -> StoredImage:
     return stored
 
 
+def store_ordered_images(
+    model,
+    clean_images: list[CleanImage],
+    spec: ImageSpec,
+    *,
+    start: int = 0,
+    alt_text: str = "",
+    **owner,
+) -> list:
+    """Store each image through `spec` and insert its `model` row (a
+    `creators.models.OrderedImage`, e.g. ProductImage or PostImage) at positions `start`,
+    `start + 1`…; `owner` names the parent (`product=…`, `post=…`)."""
+    rows = []
+    for offset, clean in enumerate(clean_images):
+        stored = store_image(clean, spec)
+        rows.append(
+            model(
+                image=stored.name,
+                variants=stored.variants,
+                alt_text=alt_text.strip()[:200],
+                position=start + offset,
+                **owner,
+            )
+        )
+    return model.objects.bulk_create(rows)
+
+
 def delete_files(names) -> None:
     for name in names:
         if not name:

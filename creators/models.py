@@ -22,6 +22,23 @@ class TimeStampedModel(models.Model):
         abstract = True
 
 
+class OrderedImage(models.Model):
+    """An image in an ordered set (lowest position first), written only through
+    `creators.images.store_ordered_images`; subclasses add the owner FK and `image`."""
+
+    variants = models.JSONField(default=dict, editable=False)
+    alt_text = models.CharField(max_length=200, blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        abstract = True
+        ordering = ["position", "id"]
+
+    @property
+    def urls(self) -> VariantURLs:
+        return VariantURLs(self.variants)
+
+
 class UserManager(BaseUserManager):
     use_in_migrations = True
 
@@ -307,21 +324,11 @@ class Post(TimeStampedModel):
         return " ".join(words[: min(12, len(words) // 2)]) + "…"
 
 
-class PostImage(models.Model):
+class PostImage(OrderedImage):
     """One of a post's ordered images (at most POST_MAX_IMAGES), stored through the gate."""
 
     post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="images")
     image = models.ImageField(upload_to="posts/")
-    variants = models.JSONField(default=dict, editable=False)
-    alt_text = models.CharField(max_length=200, blank=True)
-    position = models.PositiveSmallIntegerField(default=0)
-
-    class Meta:
-        ordering = ["position", "id"]
 
     def __str__(self):
         return f"{self.post_id}#{self.position}"
-
-    @property
-    def urls(self) -> VariantURLs:
-        return VariantURLs(self.variants)

@@ -94,22 +94,6 @@ def _author_profile(author: User) -> CreatorProfile:
     return profile
 
 
-def _store_images(*, post: Post, clean_images: list[CleanImage], start: int, alt: str) -> None:
-    rows = []
-    for offset, clean in enumerate(clean_images):
-        stored = image_gate.store_image(clean, image_gate.POST)
-        rows.append(
-            PostImage(
-                post=post,
-                image=stored.name,
-                variants=stored.variants,
-                alt_text=alt.strip()[:200],
-                position=start + offset,
-            )
-        )
-    PostImage.objects.bulk_create(rows)
-
-
 def _image_files(image: PostImage) -> list[str]:
     return [image.image.name, *image.variants.values()]
 
@@ -182,7 +166,9 @@ def post_create(
             is_question=is_question,
             visibility=visibility,
         )
-        _store_images(post=post, clean_images=clean_images, start=0, alt=image_alt)
+        image_gate.store_ordered_images(
+            PostImage, clean_images, image_gate.POST, alt_text=image_alt, post=post
+        )
         _apply_action(post=post, profile=profile, action=action, publish_at=publish_at, now=now)
     return post
 
@@ -234,7 +220,9 @@ def post_update(
         for index, image in enumerate(kept):
             image.position = index
         PostImage.objects.bulk_update(kept, ["position"])
-        _store_images(post=post, clean_images=new_images, start=len(kept), alt=image_alt)
+        image_gate.store_ordered_images(
+            PostImage, new_images, image_gate.POST, start=len(kept), alt_text=image_alt, post=post
+        )
         _apply_action(post=post, profile=profile, action=action, publish_at=publish_at, now=now)
     return post
 

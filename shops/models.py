@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.db import models
 
-from creators.models import CreatorProfile, Post, TimeStampedModel
+from creators.models import CreatorProfile, OrderedImage, Post, TimeStampedModel
 from shops.storage import PrivateFileStorage
 
 
@@ -129,26 +129,14 @@ class Product(TimeStampedModel):
         return self.stock is None or self.stock > 0
 
 
-class ProductImage(models.Model):
+class ProductImage(OrderedImage):
     """One of a product's ordered images; the first (lowest position) is the cover."""
 
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="images")
     image = models.ImageField(upload_to="products/")
-    variants = models.JSONField(default=dict, editable=False)
-    alt_text = models.CharField(max_length=200, blank=True)
-    position = models.PositiveSmallIntegerField(default=0)
-
-    class Meta:
-        ordering = ["position", "id"]
 
     def __str__(self):
         return f"{self.product_id}#{self.position}"
-
-    @property
-    def urls(self):
-        from creators.images import VariantURLs
-
-        return VariantURLs(self.variants)
 
 
 POST_MAX_PRODUCTS = 6

@@ -3,16 +3,13 @@ product, the fan finds it in their feed and adds the product to the cart from th
 
 import re
 from decimal import Decimal
-from urllib.parse import urlsplit
 
 import pytest
-from django.conf import settings
-from django.test import Client
 from playwright.sync_api import Page, expect
 
 from creators.models import Follow, Post
 from shops.models import CartLine, PostProduct
-from tests.e2e.conftest import TIMEOUT_MS
+from tests.e2e.conftest import TIMEOUT_MS, session_cookie
 from tests.factories import CreatorProfileFactory, ProductFactory, ShopFactory, UserFactory
 
 pytestmark = [pytest.mark.e2e]
@@ -22,19 +19,7 @@ def _signed_in_page(browser, live_server, user) -> Page:
     """A second browser (its own cookies) signed in as `user`."""
     context = browser.new_context(base_url=live_server.url, locale="en-US")
     context.set_default_timeout(TIMEOUT_MS)
-    client = Client()
-    client.force_login(user)
-    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
-    context.add_cookies(
-        [
-            {
-                "name": cookie.key,
-                "value": cookie.value,
-                "domain": urlsplit(live_server.url).hostname,
-                "path": "/",
-            }
-        ]
-    )
+    context.add_cookies([session_cookie(live_server, user)])
     return context.new_page()
 
 
