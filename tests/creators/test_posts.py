@@ -195,3 +195,10 @@ def test_a_draft_can_be_scheduled_then_published_now(author):
     assert post.published_at == NOON
     assert posts.posts_publish_due(now=NOON + timedelta(days=2)) == 0
     assert _published_events(post).count() == 1
+
+
+def test_the_scheduler_runs_every_minute_from_beat(settings):
+    schedules = {
+        entry["task"]: entry["schedule"] for entry in settings.CELERY_BEAT_SCHEDULE.values()
+    }
+    assert schedules["creators.tasks.posts_publish_due_task"] == timedelta(minutes=1)
