@@ -8,12 +8,15 @@ register = template.Library()
 
 
 @register.inclusion_tag("creators/partials/follow_button.html", takes_context=True)
-def follow_button(context, profile, following=None, counts=None, next_url="", show_count=True):
+def follow_button(
+    context, profile, following=None, counts=None, next_url="", show_count=True, swap=True
+):
     """Follow/unfollow `profile` (an htmx form that also works as a plain POST form).
 
     Pass `following` and `counts` when the view already has them; otherwise the tag asks
-    (one query each). Signed-out visitors get a sign-in link and no CSRF token, so the
-    signed-out page stays cacheable.
+    (one query each). `swap=False` makes it a plain form (the teaser of a followers-only
+    post: following should reload the page and show the whole post). Signed-out visitors
+    get a sign-in link and no CSRF token, so the signed-out page stays cacheable.
     """
     request = context["request"]
     user = request.user
@@ -28,6 +31,7 @@ def follow_button(context, profile, following=None, counts=None, next_url="", sh
         "following": following,
         "counts": counts,
         "show_count": show_count,
+        "swap": swap,
         "next_url": next_url or request.get_full_path(),
         "error": context.get("follow_error", ""),
     }

@@ -285,3 +285,19 @@ def test_inactive_creators_posts_are_hidden(client):
     profile.user.save()
     assert client.get(reverse("creators:post", args=["gone_away", post.pk])).status_code == 404
     assert "Ghost post" not in client.get(FEED_URL).content.decode()
+
+
+def test_following_from_a_teaser_reloads_to_the_whole_post(client, fan):
+    profile = _creator("ana_makes")
+    post = PostFactory(
+        creator=profile.user, body_html="<p>" + "word " * 30 + "ENDING</p>", visibility="followers"
+    )
+    url = reverse("creators:post", args=["ana_makes", post.pk])
+    client.force_login(fan)
+    teaser = client.get(url).content.decode().split('class="post-card__teaser"')[1]
+    assert "hx-post" not in teaser.split("</article>")[0]  # a plain form: the page reloads
+    response = client.post(
+        reverse("creators:follow", args=["ana_makes"]), {"action": "follow", "next": url}
+    )
+    assert response["Location"] == url
+    assert "ENDING" in client.get(url).content.decode()
