@@ -9,7 +9,7 @@ from django.utils import timezone
 from creators.models import EngagementEvent, Post, PostStatus
 from shops.models import PostProduct
 from tests.factories import PostFactory, ProductFactory, ShopFactory, UserFactory
-from tests.images import image_upload
+from tests.images import fake_upload, image_upload
 
 pytestmark = pytest.mark.django_db
 NEW_URL = reverse("shops:post_create")
@@ -126,3 +126,15 @@ def test_signed_out_visitors_are_sent_to_sign_in(client):
 def test_a_fan_without_a_shop_gets_404(fan_client):
     assert fan_client.get(NEW_URL).status_code == 404
     assert fan_client.get(reverse("shops:studio_posts")).status_code == 404
+
+
+def test_too_many_products_or_a_bad_image_change_nothing(creator_client, creator):
+    products = ProductFactory.create_batch(7, shop=creator.shop)
+    response = creator_client.post(NEW_URL, _form(products=[p.pk for p in products]))
+    assert "at most 6 products" in response.content.decode()
+    svg = fake_upload("evil.png", b"<svg onload=alert(1)></svg>")
+    response = creator_client.post(NEW_URL, _form(images=[svg]))
+    assert "SVG and HTML files are not accepted" in response.content.decode()
+    response = creator_client.post(NEW_URL, _form(images=[image_upload() for _ in range(5)]))
+    assert "at most 4 images" in response.content.decode()
+    assert not Post.objects.exists() and not PostProduct.objects.exists()
