@@ -30,8 +30,26 @@ def _safe_next(request, default: str) -> str:
     return default
 
 
+def _follow_limited(request, minutes: int):
+    """Past the limit, htmx gets the button with the message in place (htmx does not swap
+    a 429); a plain form gets the usual 429 page."""
+    if not _is_htmx(request):
+        return render(request, "rate_limited.html", {"retry_minutes": minutes}, status=429)
+    profile = selectors.creator_get_public(handle=request.resolver_match.kwargs["handle"])
+    message = f"Too many follows and unfollows: please try again in {minutes} minute"
+    return render(
+        request,
+        "creators/partials/follow_button_response.html",
+        {
+            "profile": profile,
+            "next_url": _safe_next(request, profile.get_absolute_url()),
+            "follow_error": message + ("s." if minutes != 1 else "."),
+        },
+    )
+
+
 @require_POST
-@rate_limited("follow", FOLLOW_RATE)
+@rate_limited("follow", FOLLOW_RATE, limited_response=_follow_limited)
 def follow(request, handle):
     """POST action=follow|unfollow. htmx gets the button back; a plain form a redirect."""
     profile = selectors.creator_get_public(handle=handle)

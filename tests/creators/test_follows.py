@@ -101,7 +101,11 @@ def test_follow_is_rate_limited(fan_client, creator):
         assert fan_client.post(FOLLOW_URL, {"action": action}).status_code == 302
     response = fan_client.post(FOLLOW_URL, {"action": "follow"})
     assert response.status_code == 429 and "Retry-After" in response
-    assert not Follow.objects.exists()  # the refused follow changed nothing
+    response = fan_client.post(FOLLOW_URL, {"action": "follow"}, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200  # htmx swaps it: the message shows by the button
+    assert "Too many follows and unfollows: please try again in" in response.content.decode()
+    assert 'value="follow"' in response.content.decode()
+    assert not Follow.objects.exists()  # the refused follows changed nothing
 
 
 def test_the_button_is_on_the_creator_product_and_post_pages(fan_client, creator):
