@@ -5,7 +5,7 @@ from django.conf import settings
 from django.db import DatabaseError
 from django.utils import timezone
 
-from creators import events
+from creators import events, posts
 
 RETRY = {
     "autoretry_for": (DatabaseError, ConnectionError),
@@ -31,3 +31,9 @@ def events_sweep_undispatched_task() -> int:
     for event_id in ids:
         event_dispatch_task.delay(event_id)
     return len(ids)
+
+
+@shared_task(**RETRY)
+def posts_publish_due_task() -> int:
+    """Publish scheduled posts whose time has come (idempotent: see creators.posts)."""
+    return posts.posts_publish_due()

@@ -166,6 +166,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "creators.tasks.events_sweep_undispatched_task",
         "schedule": timedelta(minutes=2),
     },
+    "publish-scheduled-posts": {
+        "task": "creators.tasks.posts_publish_due_task",
+        "schedule": timedelta(minutes=1),
+    },
 }
 # Events still undispatched after this long are re-enqueued by the sweeper.
 EVENT_SWEEP_AFTER = timedelta(minutes=env.int("EVENT_SWEEP_AFTER_MINUTES", default=5))
