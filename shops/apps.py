@@ -19,3 +19,11 @@ class ShopsConfig(AppConfig):
         from django.contrib.auth.signals import user_logged_in
 
         user_logged_in.connect(_merge_visitor_cart, dispatch_uid="shops.merge_visitor_cart")
+
+        # Fans ask questions on products: creators' comments point at them generically.
+        from creators import comment_targets
+        from shops.models import Product
+
+        comment_targets.register(
+            Product, queryset=lambda: Product.objects.select_related("shop__creator")
+        )
