@@ -212,7 +212,7 @@ def _report(request, *, back_url: str, what: str, **target) -> HttpResponse:
                 reporter=request.user, reason=reason, details=details, **target
             )
         except ValidationError as exc:
-            if exc.code == "duplicate":
+            if getattr(exc, "code", None) == "duplicate":
                 messages.info(request, exc.messages[0])
                 return redirect(back_url)
             errors = exc.message_dict
