@@ -15,7 +15,6 @@ from tests.factories import (
     CreatorProfileFactory,
     FollowFactory,
     PostFactory,
-    ShopFactory,
     UserFactory,
 )
 
@@ -80,7 +79,8 @@ def test_script_and_html_are_rendered_inert_and_links_get_rel(fan_client, post):
     fan_client.post(
         comment_url(post),
         {
-            "body": "<script>alert(1)</script> <img src=x onerror=alert(2)> [site](http://ex.com) [x](javascript:alert(3))"
+            "body": "<script>alert(1)</script> <img src=x onerror=alert(2)> "
+            "[site](http://ex.com) [x](javascript:alert(3))"
         },
     )
     html = fan_client.get(post_url(post)).content.decode()
