@@ -137,7 +137,7 @@ def comment_reply(*, author: User, parent: Comment, body: str) -> Comment:
     with transaction.atomic():
         clicked = parent
         top_id = parent.parent_id or parent.pk
-        top = Comment.objects.select_for_update().select_related("post").get(pk=top_id)
+        top = Comment.objects.select_for_update(of=("self",)).select_related("post").get(pk=top_id)
         for comment in {clicked.pk: clicked, top.pk: top}.values():
             if comment.is_deleted:
                 raise ValidationError(
