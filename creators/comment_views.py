@@ -10,27 +10,16 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
 from creators import conversation, moderation, selectors, threads
-from creators.follow_views import _is_htmx, _safe_next
+from creators.http import is_htmx, login_redirect, safe_next
 from creators.models import Comment, Post, ReportReason, User
 from creators.ratelimits import Rate, rate_limit_consume, rate_limited
 
 COMMENT_RATE = Rate.parse("20/10m")
 REACTION_RATE = "300/h"
 REPORT_RATE = "30/h"
-
-
-def login_redirect(request, next_url: str) -> HttpResponse:
-    """Send a signed-out visitor to sign in, then back to `next_url` (htmx too)."""
-    login_url = f"{reverse('account_login')}?{urlencode({'next': next_url})}"
-    if _is_htmx(request):
-        response = HttpResponse(status=204)
-        response["HX-Redirect"] = login_url
-        return response
-    return redirect(login_url)
 
 
 def _comment_rate_message(request) -> str:
@@ -50,7 +39,10 @@ def _location(comment: Comment) -> str:
 
 def comment_submit(request, *, back_url: str, save, heading: str, success: str) -> HttpResponse:
     """Run `save(body)` for a posted comment form: redirect to the new comment, or show the
-    form again with the text kept and a clear message (rate limit, empty, too long…)."""
+    form again with the text kept and a clear message (rate limit, empty, too long…).
+    Signed-out visitors go to sign in and come back to `back_url`."""
+    if not request.user.is_authenticated:
+        return login_redirect(request, back_url)
     body = request.POST.get("body", "")
     error = _comment_rate_message(request)
     status = 429 if error else 400
@@ -73,12 +65,9 @@ def comment_submit(request, *, back_url: str, save, heading: str, success: str) 
 @require_POST
 def post_comment(request, handle, post_id):
     post = selectors.post_get_public(handle=handle, post_id=post_id, viewer=request.user)
-    back_url = reverse("creators:post", kwargs={"handle": handle, "post_id": post.pk})
-    if not request.user.is_authenticated:
-        return login_redirect(request, back_url)
     return comment_submit(
         request,
-        back_url=back_url,
+        back_url=reverse("creators:post", kwargs={"handle": handle, "post_id": post.pk}),
         save=lambda body: conversation.comment_create_on_post(
             author=request.user, post=post, body=body
         ),
@@ -92,11 +81,11 @@ def comment_reply(request, comment_id):
     parent = threads.comment_get_visible(viewer=request.user, comment_id=comment_id)
     if not request.user.is_authenticated:
         return login_redirect(request, _location(parent))
-    if _is_htmx(request) and request.POST.get("from") == "inbox":
+    if is_htmx(request) and request.POST.get("from") == "inbox":
         return _inbox_reply(request, parent)
     return comment_submit(
         request,
-        back_url=_safe_next(request, _location(parent)),
+        back_url=safe_next(request, _location(parent)),
         save=lambda body: conversation.comment_reply(author=request.user, parent=parent, body=body),
         heading="Your reply",
         success="Your reply is posted.",
@@ -153,10 +142,10 @@ def _like(request, *, target, url: str, back_url: str, label: str) -> HttpRespon
             error = "Choose to like or unlike."
     except ValidationError as exc:
         error = " ".join(exc.messages)
-    if not _is_htmx(request):
+    if not is_htmx(request):
         if error:
             messages.error(request, error)
-        return redirect(_safe_next(request, back_url))
+        return redirect(safe_next(request, back_url))
     target.refresh_from_db(fields=["reaction_count"])
     return render(
         request,
@@ -168,7 +157,7 @@ def _like(request, *, target, url: str, back_url: str, label: str) -> HttpRespon
             .exists(),
             "count": target.reaction_count,
             "label": label,
-            "next_url": _safe_next(request, back_url),
+            "next_url": safe_next(request, back_url),
             "like_error": error,
         },
         status=400 if error and action not in ("like", "unlike") else 200,
@@ -279,7 +268,7 @@ def comment_moderate(request, comment_id):
     else:
         name = comment.author.name or "This fan"
         messages.success(request, _MODERATION_NOTICES[action].format(name=name))
-    return redirect(_safe_next(request, f"{_location(comment)}#comment-{comment.pk}"))
+    return redirect(safe_next(request, f"{_location(comment)}#comment-{comment.pk}"))
 
 
 def _creator_or_open_shop(request):
@@ -321,10 +310,10 @@ def _inbox_reply(request, parent: Comment) -> HttpResponse:
 def comment_handled(request, comment_id):
     comment = threads.comment_get_for_creator(user=request.user, comment_id=comment_id)
     conversation.comment_mark_handled(comment=comment)
-    if _is_htmx(request):
+    if is_htmx(request):
         return _inbox_item(request, comment, handled=True)
     messages.success(request, "Marked as handled: it has left your Inbox.")
-    return redirect(_safe_next(request, reverse("creators:inbox")))
+    return redirect(safe_next(request, reverse("creators:inbox")))
 
 
 @login_required

@@ -82,27 +82,33 @@ def _subject_payload(comment: Comment) -> dict:
     }
 
 
+def _create_top_level(*, author: User, owner_id: int, body: str, kind: EventKind, **subject):
+    with transaction.atomic():
+        comment = Comment.objects.create(
+            creator_id=owner_id,
+            author=author,
+            body=body,
+            body_html=markdown_to_html(body),
+            **subject,
+        )
+        event_record(
+            kind=kind,
+            actor=author,
+            creator=_profile_of(owner_id),
+            target=comment,
+            payload=_subject_payload(comment),
+        )
+    return comment
+
+
 def comment_create_on_post(*, author: User, post: Post, body: str) -> Comment:
     """A top-level comment (or an answer to a question post) by anyone who may see it."""
     body = _clean_body(body)
     _check_post_open(author=author, post=post)
     _check_may_comment(author=author, owner_id=post.creator_id)
-    with transaction.atomic():
-        comment = Comment.objects.create(
-            creator_id=post.creator_id,
-            author=author,
-            post=post,
-            body=body,
-            body_html=markdown_to_html(body),
-        )
-        event_record(
-            kind=EventKind.COMMENT,
-            actor=author,
-            creator=_profile_of(post.creator_id),
-            target=comment,
-            payload=_subject_payload(comment),
-        )
-    return comment
+    return _create_top_level(
+        author=author, owner_id=post.creator_id, body=body, kind=EventKind.COMMENT, post=post
+    )
 
 
 def comment_create_on_target(*, author: User, target: models.Model, owner: User, body: str):
@@ -111,23 +117,14 @@ def comment_create_on_target(*, author: User, target: models.Model, owner: User,
         raise ValueError(f"{type(target).__name__} is not registered for comments.")
     body = _clean_body(body)
     _check_may_comment(author=author, owner_id=owner.pk)
-    with transaction.atomic():
-        comment = Comment.objects.create(
-            creator=owner,
-            author=author,
-            target_type=comment_targets.target_type_of(target),
-            target_id=target.pk,
-            body=body,
-            body_html=markdown_to_html(body),
-        )
-        event_record(
-            kind=EventKind.QUESTION,
-            actor=author,
-            creator=_profile_of(owner.pk),
-            target=comment,
-            payload=_subject_payload(comment),
-        )
-    return comment
+    return _create_top_level(
+        author=author,
+        owner_id=owner.pk,
+        body=body,
+        kind=EventKind.QUESTION,
+        target_type=comment_targets.target_type_of(target),
+        target_id=target.pk,
+    )
 
 
 def comment_reply(*, author: User, parent: Comment, body: str) -> Comment:

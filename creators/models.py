@@ -324,6 +324,26 @@ class PostImage(models.Model):
 
 # Conversation: comments, questions, replies, reactions, moderation ----------------------
 
+
+def _one_of(name: str, first: str, second: str, *, unique_with: str) -> list:
+    """Exactly one of two nullable FKs is set, and each is unique per `unique_with`."""
+    return [
+        models.CheckConstraint(
+            condition=models.Q(**{f"{first}__isnull": False, f"{second}__isnull": True})
+            | models.Q(**{f"{first}__isnull": True, f"{second}__isnull": False}),
+            name=f"{name}_one_target",
+        ),
+        *(
+            models.UniqueConstraint(
+                fields=[unique_with, field],
+                condition=models.Q(**{f"{field}__isnull": False}),
+                name=f"{name}_{field}_unique",
+            )
+            for field in (first, second)
+        ),
+    ]
+
+
 COMMENT_MAX_LENGTH = 5_000
 COMMENT_EDIT_WINDOW_SECONDS = 15 * 60
 
@@ -436,23 +456,7 @@ class Reaction(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        constraints = [
-            models.CheckConstraint(
-                condition=models.Q(post__isnull=False, comment__isnull=True)
-                | models.Q(post__isnull=True, comment__isnull=False),
-                name="reaction_one_target",
-            ),
-            models.UniqueConstraint(
-                fields=["user", "post"],
-                condition=models.Q(post__isnull=False),
-                name="reaction_post_unique",
-            ),
-            models.UniqueConstraint(
-                fields=["user", "comment"],
-                condition=models.Q(comment__isnull=False),
-                name="reaction_comment_unique",
-            ),
-        ]
+        constraints = _one_of("reaction", "post", "comment", unique_with="user")
 
     def __str__(self):
         return f"like by {self.user_id} on {self.post_id or self.comment_id}"
@@ -516,23 +520,7 @@ class Report(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
-        constraints = [
-            models.CheckConstraint(
-                condition=models.Q(post__isnull=False, comment__isnull=True)
-                | models.Q(post__isnull=True, comment__isnull=False),
-                name="report_one_target",
-            ),
-            models.UniqueConstraint(
-                fields=["reporter", "comment"],
-                condition=models.Q(comment__isnull=False),
-                name="report_comment_unique",
-            ),
-            models.UniqueConstraint(
-                fields=["reporter", "post"],
-                condition=models.Q(post__isnull=False),
-                name="report_post_unique",
-            ),
-        ]
+        constraints = _one_of("report", "comment", "post", unique_with="reporter")
         indexes = [
             models.Index(
                 fields=["created_at"],

@@ -14,7 +14,7 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 
 from creators import comment_targets
-from creators.models import Block, Comment, Post, Reaction, User
+from creators.models import Block, Comment, Follow, Post, Reaction, User
 
 COMMENTS_PER_PAGE = 50
 INBOX_PER_PAGE = 25
@@ -109,37 +109,42 @@ def _comment(comment_id: int) -> QuerySet[Comment]:
     )
 
 
-def comment_get_for_author(*, user: User, comment_id: int) -> Comment:
-    """The viewer's own comment (edit, delete); anyone else gets a 404."""
-    if not user.is_authenticated:
-        raise Http404("No comment here.")
-    comment = _comment(comment_id).filter(author=user).first()
+def _one_or_404(user: User, comments: QuerySet[Comment]) -> Comment:
+    comment = comments.first() if user.is_authenticated else None
     if comment is None:
         raise Http404("No comment here.")
     return comment
+
+
+def comment_get_for_author(*, user: User, comment_id: int) -> Comment:
+    """The viewer's own comment (edit, delete); anyone else gets a 404."""
+    return _one_or_404(user, _comment(comment_id).filter(author_id=user.pk))
 
 
 def comment_get_for_creator(*, user: User, comment_id: int) -> Comment:
     """A comment on the viewer's own post or product (hide, handle, block its author)."""
-    if not user.is_authenticated:
-        raise Http404("No comment here.")
-    comment = _comment(comment_id).filter(creator=user).first()
-    if comment is None:
-        raise Http404("No comment here.")
-    return comment
+    return _one_or_404(user, _comment(comment_id).filter(creator_id=user.pk))
 
 
 def comment_get_visible(*, viewer: User, comment_id: int) -> Comment:
     """A comment the viewer may see (reply, like, report). Hidden ones only for the
-    creator and staff; comments on unpublished posts only for the post's author."""
+    creator and staff; on unpublished posts only for the author, on followers-only posts
+    only for followers."""
     comment = _comment(comment_id).filter(creator__is_active=True).first()
     if comment is None:
         raise Http404("No comment here.")
     moderator = can_moderate(viewer=viewer, owner_id=comment.creator_id)
     if comment.is_hidden and not moderator:
         raise Http404("No comment here.")
-    if comment.post_id is not None and not comment.post.is_published and not moderator:
-        raise Http404("No comment here.")
+    post = comment.post
+    if post is not None and not moderator:
+        if not post.is_published:
+            raise Http404("No comment here.")
+        if post.is_followers_only and not (
+            viewer.is_authenticated
+            and Follow.objects.filter(follower=viewer, followed_id=post.creator_id).exists()
+        ):
+            raise Http404("No comment here.")
     return comment
 
 

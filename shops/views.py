@@ -7,7 +7,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from creators import conversation, threads
-from creators.comment_views import comment_submit, login_redirect
+from creators.comment_views import comment_submit
 from creators.forms import OpenShopForm
 from creators.ratelimits import rate_limited
 from creators.selectors import creator_profile_of
@@ -186,12 +186,9 @@ def product_question(request, handle, slug):
     product = selectors.product_get_public(handle=handle, slug=slug, user=request.user)
     if not product.is_published:
         raise Http404("Questions open when the product is published.")
-    back_url = product.get_absolute_url()
-    if not request.user.is_authenticated:
-        return login_redirect(request, back_url)
     return comment_submit(
         request,
-        back_url=back_url,
+        back_url=product.get_absolute_url(),
         save=lambda body: conversation.comment_create_on_target(
             author=request.user, target=product, owner=product.shop.creator.user, body=body
         ),

@@ -276,10 +276,16 @@ def test_signed_out_like_goes_to_sign_in(client, post):
     assert response.status_code == 204 and "/accounts/login/" in response["HX-Redirect"]
 
 
-def test_followers_only_post_cannot_be_liked_without_following(fan_client, creator):
+def test_followers_only_post_cannot_be_liked_without_following(fan_client, fan, creator):
     post = PostFactory(creator=creator.user, visibility="followers")
+    comment = CommentFactory(post=post, author=creator.user)
     fan_client.post(like_url(post), {"action": "like"})
+    comment_like = reverse("creators:comment_like", args=[comment.pk])
+    assert fan_client.post(comment_like, {"action": "like"}).status_code == 404
     assert not Reaction.objects.exists()
+    FollowFactory(follower=fan, followed=creator.user)
+    fan_client.post(comment_like, {"action": "like"})
+    assert Reaction.objects.filter(comment=comment).exists()
 
 
 # Query budget ----------------------------------------------------------------------------
