@@ -177,26 +177,41 @@ class CommentAdmin(admin.ModelAdmin):
         messages.success(request, f"Showed {changed} comment(s) again.")
 
 
+class ReportStatusFilter(admin.SimpleListFilter):
+    """Open reports unless staff pick another status (or all)."""
+
+    title = "status"
+    parameter_name = "status"
+
+    def lookups(self, request, model_admin):
+        return [*ReportStatus.choices, ("all", "All")]
+
+    def queryset(self, request, queryset):
+        value = self.value() or ReportStatus.OPEN
+        return queryset if value == "all" else queryset.filter(status=value)
+
+    def choices(self, changelist):
+        current = self.value() or ReportStatus.OPEN
+        for value, label in self.lookup_choices:
+            yield {
+                "selected": current == value,
+                "query_string": changelist.get_query_string({self.parameter_name: value}),
+                "display": label,
+            }
+
+
 @admin.register(Report)
 class ReportAdmin(admin.ModelAdmin):
     """Open reports first (the default filter); bulk actions resolve them."""
 
     list_display = ["id", "status", "reason", "reported", "reporter", "created_at"]
-    list_filter = ["status", "reason", "created_at"]
+    list_filter = [ReportStatusFilter, "reason", "created_at"]
     search_fields = ["details", "reporter__email", "comment__body", "post__body"]
     list_select_related = ["reporter", "comment__author", "post__creator"]
     raw_id_fields = ["reporter", "comment", "post", "resolved_by"]
     readonly_fields = ["created_at", "resolved_at", "resolved_by"]
     actions = ["hide_content", "dismiss", "suspend_authors"]
     date_hierarchy = "created_at"
-
-    def changelist_view(self, request, extra_context=None):
-        if "status__exact" not in request.GET and not request.GET.get("q"):
-            query = request.GET.copy()
-            query["status__exact"] = ReportStatus.OPEN
-            request.GET = query
-            request.META["QUERY_STRING"] = query.urlencode()
-        return super().changelist_view(request, extra_context)
 
     @admin.display(description="Reported")
     def reported(self, obj):

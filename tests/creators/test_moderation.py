@@ -165,8 +165,14 @@ def test_suspend_never_deactivates_staff(post):
     assert staff.is_active
 
 
-def test_admin_report_list_shows_open_reports(admin_client, post, fan):
-    comment = CommentFactory(post=post, body="Flagged text")
-    moderation.report_create(reporter=fan, comment=comment, reason="spam")
-    html = admin_client.get(reverse("admin:creators_report_changelist")).content.decode()
-    assert "Flagged text" in html
+def test_admin_report_list_shows_open_reports_by_default(admin_client, post, fan):
+    open_one = CommentFactory(post=post, body="Flagged text")
+    closed = CommentFactory(post=post, body="Already dismissed")
+    moderation.report_create(reporter=fan, comment=open_one, reason="spam")
+    report = moderation.report_create(reporter=fan, comment=closed, reason="spam")
+    Report.objects.filter(pk=report.pk).update(status=ReportStatus.DISMISSED)
+    url = reverse("admin:creators_report_changelist")
+    html = admin_client.get(url).content.decode()
+    assert "Flagged text" in html and "Already dismissed" not in html
+    html = admin_client.get(url, {"status": "all"}).content.decode()
+    assert "Flagged text" in html and "Already dismissed" in html
