@@ -79,3 +79,12 @@ def test_product_page_query_count_is_constant(
     with django_assert_max_num_queries(len(few.captured_queries)):
         html = client.get(product.get_absolute_url()).content.decode()
     assert "Answer 48" in html and "Answer 49" not in html  # 50 questions a page
+
+
+def test_deleting_a_product_deletes_its_questions(fan, creator, product):
+    question = conversation.comment_create_on_target(
+        author=fan, target=product, owner=creator.user, body="Still available?"
+    )
+    conversation.comment_reply(author=creator.user, parent=question, body="Yes")
+    product.delete()
+    assert not Comment.objects.exists()
