@@ -142,3 +142,10 @@ def test_inbox_query_count_is_constant(creator_client, creator, django_assert_ma
     with django_assert_max_num_queries(len(few.captured_queries)):
         html = creator_client.get(INBOX).content.decode()
     assert html.count('<li class="inbox-item') == 25
+
+
+def test_studio_shows_how_many_wait_in_the_inbox(creator_client, creator):
+    post = PostFactory(creator=creator.user)
+    CommentFactory.create_batch(2, post=post)
+    html = creator_client.get(reverse("creators:studio")).content.decode()
+    assert "2 waiting" in html
