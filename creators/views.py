@@ -3,7 +3,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 
-from creators import pagecache, selectors
+from creators import pagecache, selectors, threads
 from creators.forms import AccountForm, EditProfileForm
 from creators.ratelimits import rate_limited
 from creators.services import creator_profile_update
@@ -58,7 +58,8 @@ def studio(request):
     if profile is None:
         messages.info(request, "Open a shop first: it takes a minute.")
         return redirect("shops:open")
-    return render(request, "creators/studio.html", {"profile": profile})
+    waiting = threads.inbox_for_creator(user=request.user).count()
+    return render(request, "creators/studio.html", {"profile": profile, "inbox_waiting": waiting})
 
 
 @login_required

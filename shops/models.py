@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericRelation
 from django.db import models
 
 from creators.models import CreatorProfile, OrderedImage, Post, TimeStampedModel
@@ -113,6 +114,10 @@ class Product(TimeStampedModel):
     )
     sales_count = models.PositiveIntegerField(
         default=0, help_text="Units sold (paid orders); the catalog's popularity sort."
+    )
+    # Fans' questions (creators.Comment with this product as target): deleted with it.
+    questions = GenericRelation(
+        "creators.Comment", content_type_field="target_type", object_id_field="target_id"
     )
 
     class Meta:

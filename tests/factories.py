@@ -194,3 +194,16 @@ class PostImageFactory(factory.django.DjangoModelFactory):
         lambda row: {key: row.image.replace(".png", f"_{key}.webp") for key in ("feed", "thumb")}
     )
     position = factory.Sequence(lambda n: n)
+
+
+class CommentFactory(factory.django.DjangoModelFactory):
+    """A fan's top-level comment on a public post (the post's creator owns the thread)."""
+
+    class Meta:
+        model = "creators.Comment"
+
+    post = factory.SubFactory(PostFactory)
+    creator = factory.SelfAttribute("post.creator")
+    author = factory.SubFactory(UserFactory)
+    body = factory.Sequence(lambda n: f"Love this glaze, number {n}!")
+    body_html = factory.LazyAttribute(lambda comment: f"<p>{comment.body}</p>")

@@ -502,3 +502,41 @@ def test_demo_posts_are_believable_deterministic_and_idempotent():
         (p.creator_id, p.body, p.is_question, p.visibility)
         for p in Post.objects.order_by("creator_id", "published_at")
     ] == snapshot
+
+
+def test_conversation_has_questions_answers_likes_and_an_inbox(client):
+    from creators.models import Comment, Reaction
+    from creators.threads import inbox_for_creator
+
+    seed(*SMALL)
+    first = CreatorProfile.objects.get(handle=demo.CREATORS[0].handle)
+    questions = Comment.objects.filter(target_id__isnull=False, parent__isnull=True)
+    assert questions.filter(creator=first.user).exists()
+    answers = Comment.objects.filter(parent__isnull=False, author=first.user)
+    assert answers.exists()
+    # Each answer stamped its question's first response, after the question was asked.
+    for answer in answers.select_related("parent"):
+        assert answer.parent.first_response_at <= answer.created_at
+        assert answer.parent.first_response_at >= answer.parent.created_at
+    assert inbox_for_creator(user=first.user).count() >= 3
+    assert Reaction.objects.exists()
+    # Events are history: back-dated and already dispatched.
+    events = EngagementEvent.objects.filter(
+        kind__in=[EventKind.QUESTION, EventKind.CREATOR_REPLY, EventKind.REACTION]
+    )
+    assert events.filter(kind=EventKind.QUESTION).count() == questions.count()
+    assert not events.filter(dispatched_at__isnull=True).exists()
+    assert events.filter(created_at__lt=timezone.now() - timedelta(hours=1)).exists()
+    # The product page shows a seeded question with the creator's answer.
+    answered = questions.filter(creator=first.user, first_response_at__isnull=False).first()
+    html = client.get(answered.get_absolute_url().split("#")[0]).content.decode()
+    assert answered.body.replace("'", "&#x27;") in html and "Creator</span>" in html
+
+
+def test_conversation_is_idempotent_and_deterministic():
+    from creators.models import Comment
+
+    seed(*SMALL)
+    comments = set(Comment.objects.values_list("author__email", "body", "created_at"))
+    seed(*SMALL)
+    assert set(Comment.objects.values_list("author__email", "body", "created_at")) == comments

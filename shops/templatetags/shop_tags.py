@@ -59,3 +59,35 @@ def post_products(context, post):
     request = context.get("request")
     products = selectors.post_products_of(post)
     return {"products": products, "post": post, "request": request}
+
+
+@register.inclusion_tag("shops/partials/product_questions.html", takes_context=True)
+def product_questions(context, product_id):
+    """The product page's questions as this viewer sees them: a page-cache hole. Inline
+    (a page that isn't cached), it reuses the thread the view already read."""
+    from creators import threads
+    from shops.models import Product
+
+    request = context["request"]
+    product = context.get("product")
+    if product is not None and str(product.pk) == str(product_id) and "thread" in context:
+        thread = context["thread"]
+    else:
+        product = Product.objects.select_related("shop__creator").get(pk=int(product_id))
+        thread = (
+            threads.thread_for_target(
+                target=product,
+                owner_id=product.shop.creator.user_id,
+                viewer=request.user,
+                page_number=request.GET.get("page"),
+            )
+            if product.is_published
+            else None
+        )
+    return {
+        "request": request,
+        "user": request.user,
+        "product": product,
+        "profile": product.shop.creator,
+        "thread": thread,
+    }
