@@ -89,6 +89,11 @@ class Product(TimeStampedModel):
     sales_count = models.PositiveIntegerField(
         default=0, help_text="Units sold (paid orders); the catalog's popularity sort."
     )
+    # Visible reviews, kept by reviews.services with F() updates in the review's own
+    # transaction (`manage.py reviews_repair_ratings` recomputes them), so list pages show
+    # ratings without a query per product.
+    rating_count = models.PositiveIntegerField(default=0, editable=False)
+    rating_sum = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta:
         ordering = ["-created_at"]
@@ -127,6 +132,13 @@ class Product(TimeStampedModel):
     @property
     def in_stock(self) -> bool:
         return self.stock is None or self.stock > 0
+
+    @property
+    def rating_average(self) -> float | None:
+        """Mean of the visible reviews' stars, to one decimal; None without reviews."""
+        if not self.rating_count:
+            return None
+        return round(self.rating_sum / self.rating_count, 1)
 
 
 class ProductImage(models.Model):
