@@ -61,9 +61,10 @@ def review_section(context, product_id, owner_id) -> ReviewSection:
     eligibility = my_review_id = None
     if user.is_authenticated and not is_owner:
         my_review_id = selectors.review_id_of(user=user, product_id=product_id)
-        eligibility = selectors.review_eligibility_by_ids(
-            user=user, product_id=product_id, owner_id=owner_id
-        )
+        if my_review_id is None:
+            eligibility = selectors.review_eligibility_by_ids(
+                user=user, product_id=product_id, owner_id=owner_id
+            )
     return ReviewSection(
         product_id=product_id,
         page=page,
