@@ -19,6 +19,11 @@ from shops.selectors import product_get_public
 STUDIO_REVIEWS_PER_PAGE = 25
 
 
+def _posted(request):
+    """The POST data to bind, even when empty (an unticked checkbox sends nothing)."""
+    return request.POST if request.method == "POST" else None
+
+
 @login_required
 @rate_limited("review_write", "30/h")
 def review_write(request, handle, slug):
@@ -33,7 +38,7 @@ def review_write(request, handle, slug):
         {"rating": review.rating, "title": review.title, "body": review.body} if review else {}
     )
     form = ReviewForm(
-        request.POST or None, request.FILES or None, initial=initial, existing_photos=photos
+        _posted(request), request.FILES or None, initial=initial, existing_photos=photos
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -87,7 +92,7 @@ def review_helpful(request, review_id):
 @rate_limited("review_report", "20/h")
 def review_report(request, review_id):
     review = selectors.review_get_public(review_id=review_id)
-    form = ReportForm(request.POST or None)
+    form = ReportForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             created = services.review_report(
@@ -124,7 +129,7 @@ def studio_reviews(request):
 def review_respond(request, review_id):
     review = selectors.review_get_for_product_owner(user=request.user, review_id=review_id)
     existing = getattr(review, "response", None)
-    form = ResponseForm(request.POST or None, initial={"body": existing.body if existing else ""})
+    form = ResponseForm(_posted(request), initial={"body": existing.body if existing else ""})
     if request.method == "POST" and form.is_valid():
         try:
             services.review_respond(
@@ -151,7 +156,7 @@ def review_respond(request, review_id):
 @rate_limited("review_preferences", "30/h")
 def preferences(request):
     enabled = not ReviewEmailOptOut.objects.filter(user=request.user).exists()
-    form = ReviewEmailPreferencesForm(request.POST or None, initial={"review_requests": enabled})
+    form = ReviewEmailPreferencesForm(_posted(request), initial={"review_requests": enabled})
     if request.method == "POST" and form.is_valid():
         enabled = form.cleaned_data["review_requests"]
         services.review_requests_set_enabled(user=request.user, enabled=enabled)
