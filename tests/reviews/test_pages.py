@@ -5,7 +5,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from creators.models import EngagementEvent, EventKind
+from creators.models import EngagementEvent
 from reviews.models import HelpfulVote, Review, ReviewEmailOptOut, ReviewResponse
 from reviews.ratings import ratings_repair
 from reviews.services import ReviewInput, review_write
@@ -55,7 +55,7 @@ def test_a_buyer_writes_a_review_with_a_photo_and_sees_it_on_the_product_page(bu
     html = text(response)
     assert "Thank you! Your review is published." in html
     assert "Lovely" in html and "Keeps coffee warm." in html and "Verified purchase" in html
-    assert "4.0" in html and "1 review, all from verified buyers" in html
+    assert 'review-summary__number">4.0<' in html and "1 review, all from verified buyers" in html
     assert review.photo_count == 1 and "Edit your review" in html
 
 
@@ -225,7 +225,7 @@ def test_the_summary_shows_average_count_and_histogram(client, mug):
         ReviewFactory(product=mug, rating=rating)
     ratings_repair()
     html = text(client.get(mug.get_absolute_url()))
-    assert "3.8" in html and "4 reviews, all from verified buyers" in html
+    assert 'review-summary__number">3.8<' in html and "4 reviews, all from verified buyers" in html
     histogram = re.findall(r"(\d) stars?</a></th>.*?width: (\d+)%.*?>(\d+)<span", html)
     assert histogram == [
         ("5", "50", "2"),
@@ -275,7 +275,7 @@ def test_catalog_with_100_rated_products_shows_ratings_without_a_query_each(
     # images, the top tags. Ratings are columns of the product rows.
     with django_assert_max_num_queries(4):
         response = client.get(reverse("catalog"))
-    assert text(response).count("4.3") >= 24
+    assert text(response).count('rating__value">4.3<') == 24
 
 
 def test_creator_page_shows_the_shop_rating(client, mug):
@@ -283,7 +283,7 @@ def test_creator_page_shows_the_shop_rating(client, mug):
     Product.objects.filter(pk=mug.pk).update(rating_count=2, rating_sum=10)
     Product.objects.filter(pk=other.pk).update(rating_count=2, rating_sum=6)
     html = text(client.get(mug.shop.creator.get_absolute_url()))
-    assert "Shop rating" in html and "4.0" in html and "(4<span" in html
+    assert re.search(r'Shop rating <span class="rating">.*?rating__value">4.0<.*?\(4<span', html)
 
 
 # --- Preferences and unsubscribe ----------------------------------------------------------
