@@ -24,8 +24,9 @@ products cost a few dozen image encodings). Products are keyed by (shop, slug) a
 bulk-inserted with their tags and image rows.
 
 Each phase (staff, creators, products, fans, follows) runs in one transaction: a crash
-leaves no half-written phase, and running the command again completes the rest. Posts
-and orders join `demo_seed` as further phases when their features land.
+leaves no half-written phase, and running the command again completes the rest. Reviews
+(with the paid orders that make them verified purchases) come last, from
+`demo_reviews`, through the real services. Posts join as a further phase when they land.
 """
 
 import io
@@ -56,7 +57,7 @@ from creators.images import PRODUCT, CleanImage, StoredImage, clean_image_upload
 from creators.models import CreatorProfile, EngagementEvent, EventKind, Follow, User
 from creators.rich_text import markdown_to_html
 from creators.selectors import handle_is_taken
-from relcommerce import demo_catalog
+from relcommerce import demo_catalog, demo_reviews
 from relcommerce.demo_catalog import RANDOM_STOCK, ProductSeed
 from shops.downloads import delete_private_files, digital_file_name, private_storage
 from shops.models import Product, ProductImage, ProductKind, ProductStatus, Shop, Tag
@@ -532,6 +533,8 @@ class SeedReport:
     products_created: int = 0
     product_images_created: int = 0
     events_created: int = 0
+    orders_created: int = 0
+    reviews_created: int = 0
     seconds: float = 0.0
     logins: list[DemoLogin] = field(default_factory=list)
 
@@ -616,6 +619,19 @@ def demo_seed(
         seed=seed, fan_ids=fan_ids, profiles=profiles, now=now
     )
     log(f"follows: {report.follows_created} new, with their follow events ({_since(phase)})")
+
+    phase = time.monotonic()
+    reviews = demo_reviews.reviews_seed(
+        seed=seed,
+        handles=[p.handle for p in profiles if p.handle in {c.handle for c in CREATORS}],
+        fan_ids=fan_ids,
+    )
+    report.orders_created, report.reviews_created = reviews.orders, reviews.reviews
+    log(
+        f"reviews: {reviews.reviews} new, {reviews.orders} demo orders to back them, "
+        f"{reviews.responses} creator responses, {reviews.helpful_votes} helpful votes "
+        f"({_since(phase)})"
+    )
 
     if connection.vendor == "postgresql" and (report.products_created or report.follows_created):
         # Bulk loads leave the planner without statistics until autovacuum gets round to

@@ -89,7 +89,8 @@ class Command(BaseCommand):
                 f"{report.creators} creators ({report.creators_created} new), "
                 f"{report.products} products ({report.products_created} new), "
                 f"{report.fans} fans ({report.fans_created} new), "
-                f"{report.follows_created} new follows and follow events."
+                f"{report.follows_created} new follows and follow events, "
+                f"{report.reviews_created} new reviews ({report.orders_created} demo orders)."
             )
         )
         self._print_logins(report.logins)
