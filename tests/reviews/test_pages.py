@@ -303,3 +303,9 @@ def test_events_are_not_recorded_for_refused_writes(client, mug):
     client.force_login(UserFactory())
     client.post(write_url(mug), {"rating": "5"})
     assert not EngagementEvent.objects.exists()
+
+
+def test_the_fan_s_order_page_links_each_item_to_its_review_form(buyer_client, buyer, mug):
+    order = buyer.orders.get()
+    html = text(buyer_client.get(reverse("shops:order_detail", args=[order.number])))
+    assert f'href="{write_url(mug)}"' in html and "Review Speckled mug" in html
