@@ -17,6 +17,16 @@ from reviews.services import review_set_hidden
 from shops.admin import _apply_service
 
 
+def _set_hidden(model_admin, request, reviews, *, hidden: bool) -> None:
+    _apply_service(
+        model_admin,
+        request,
+        reviews,
+        lambda review: review_set_hidden(review=review, hidden=hidden),
+        "{} review(s) " + ("hidden." if hidden else "restored."),
+    )
+
+
 class ReviewPhotoInline(admin.TabularInline):
     model = ReviewPhoto
     extra = 0
@@ -79,17 +89,11 @@ class ReviewAdmin(admin.ModelAdmin):
 
     @admin.action(description="Hide selected reviews (off the page and the rating)")
     def hide_reviews(self, request, queryset):
-        _apply_service(
-            self, request, queryset, lambda r: review_set_hidden(review=r, hidden=True),
-            "{} review(s) hidden.",
-        )  # fmt: skip
+        _set_hidden(self, request, queryset, hidden=True)
 
     @admin.action(description="Restore selected reviews")
     def restore_reviews(self, request, queryset):
-        _apply_service(
-            self, request, queryset, lambda r: review_set_hidden(review=r, hidden=False),
-            "{} review(s) restored.",
-        )  # fmt: skip
+        _set_hidden(self, request, queryset, hidden=False)
 
 
 @admin.register(ReviewReport)
@@ -107,10 +111,7 @@ class ReviewReportAdmin(admin.ModelAdmin):
     @admin.action(description="Hide the reported reviews (resolves their reports)")
     def hide_reported_reviews(self, request, queryset):
         reviews = Review.objects.filter(pk__in=queryset.values("review_id"))
-        _apply_service(
-            self, request, reviews, lambda r: review_set_hidden(review=r, hidden=True),
-            "{} review(s) hidden.",
-        )  # fmt: skip
+        _set_hidden(self, request, reviews, hidden=True)
 
     @admin.action(description="Dismiss the selected reports (keep the reviews)")
     def dismiss_reports(self, request, queryset):

@@ -3,20 +3,12 @@
 from smtplib import SMTPException
 
 from celery import shared_task
-from django.db import DatabaseError
 
+from creators.tasks import RETRY as EVENT_RETRY
 from reviews import requests
 
-RETRY = {
-    "autoretry_for": (SMTPException, ConnectionError, DatabaseError),
-    "retry_backoff": True,
-    "retry_backoff_max": 600,
-    "retry_jitter": True,
-    "max_retries": 8,
-    "acks_late": True,
-    "reject_on_worker_lost": True,
-    "ignore_result": True,
-}
+# The engagement tasks' retry policy, plus mail servers' hiccups.
+RETRY = {**EVENT_RETRY, "autoretry_for": (SMTPException, *EVENT_RETRY["autoretry_for"])}
 
 
 @shared_task(**RETRY)

@@ -222,3 +222,18 @@ def test_anyone_signed_in_reports_once(mug, buyer, creator):
     assert (report.reason, report.note) == ("offensive", "rude")
     with pytest.raises(ValidationError):
         review_report(reporter=UserFactory(), review=review, reason="because")
+
+
+def test_staff_hide_reported_reviews_or_dismiss_reports_from_the_reports_list(
+    admin_client, mug, buyer
+):
+    review, _ = write(buyer, mug, 2)
+    review_report(reporter=UserFactory(), review=review, reason="spam")
+    report = ReviewReport.objects.get()
+    url = "/admin/reviews/reviewreport/"
+    assert admin_client.get(url).status_code == 200
+    admin_client.post(url, {"action": "dismiss_reports", "_selected_action": [report.pk]})
+    assert ReviewReport.objects.get().resolved_at is not None and totals(mug) == (1, 2)
+    admin_client.post(url, {"action": "hide_reported_reviews", "_selected_action": [report.pk]})
+    assert Review.objects.get().is_hidden and totals(mug) == (0, 0)
+    assert admin_client.get("/admin/reviews/review/").status_code == 200
