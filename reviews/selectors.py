@@ -207,10 +207,11 @@ def review_of(*, user: User, product_id: int) -> Review | None:
     )
 
 
-def review_id_of(*, user: User, product_id: int) -> int | None:
+def review_state_of(*, user: User, product_id: int) -> tuple[int, bool] | None:
+    """(id, is_hidden) of the fan's review of the product, if they wrote one."""
     return (
         Review.objects.filter(author=user, product_id=product_id)
-        .values_list("pk", flat=True)
+        .values_list("pk", "is_hidden")
         .first()
     )
 

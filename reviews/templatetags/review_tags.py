@@ -39,6 +39,7 @@ class ReviewSection:
     user_id: int | None
     eligibility: Eligibility | None
     my_review_id: int | None
+    my_review_hidden: bool = False
 
 
 @register.simple_tag(takes_context=True)
@@ -59,8 +60,10 @@ def review_section(context, product_id, owner_id) -> ReviewSection:
     ).get_page(request.GET.get("page"))
     is_owner = user.is_authenticated and user.pk == owner_id
     eligibility = my_review_id = None
+    my_review_hidden = False
     if user.is_authenticated and not is_owner:
-        my_review_id = selectors.review_id_of(user=user, product_id=product_id)
+        mine = selectors.review_state_of(user=user, product_id=product_id)
+        my_review_id, my_review_hidden = mine or (None, False)
         if my_review_id is None:
             eligibility = selectors.review_eligibility_by_ids(
                 user=user, product_id=product_id, owner_id=owner_id
@@ -77,6 +80,7 @@ def review_section(context, product_id, owner_id) -> ReviewSection:
         user_id=user.pk if user.is_authenticated else None,
         eligibility=eligibility,
         my_review_id=my_review_id,
+        my_review_hidden=my_review_hidden,
     )
 
 

@@ -309,3 +309,9 @@ def test_the_fan_s_order_page_links_each_item_to_its_review_form(buyer_client, b
     order = buyer.orders.get()
     html = text(buyer_client.get(reverse("shops:order_detail", args=[order.number])))
     assert f'href="{write_url(mug)}"' in html and "Review Speckled mug" in html
+
+
+def test_the_author_of_a_hidden_review_is_told_why_it_is_not_shown(buyer_client, review, mug):
+    Review.objects.filter(pk=review.pk).update(is_hidden=True)
+    html = text(buyer_client.get(mug.get_absolute_url()))
+    assert "Our team hid your review" in html and 'class="review__title"' not in html
