@@ -23,8 +23,9 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+import secrets
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from functools import wraps
 from typing import NamedTuple
 from urllib.parse import parse_qsl, urlencode
@@ -34,7 +35,7 @@ from django.contrib.messages.storage.cookie import CookieStorage
 from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpResponse
-from django.middleware.csrf import get_token
+from django.middleware.csrf import CSRF_ALLOWED_CHARS, CSRF_SECRET_LENGTH
 from django.template.loader import render_to_string
 
 logger = logging.getLogger(__name__)
@@ -64,12 +65,12 @@ def _version_key(scope: str) -> str:
     return f"pagecache:v:{scope}"
 
 
-def versions(scopes: Iterable[str]) -> str:
-    """The current tokens of `scopes`, joined; a scope never seen (or evicted) gets one."""
-    keys = [_version_key(scope) for scope in scopes]
-    found = cache.get_many(keys)
+def _tokens(scopes: list[str], found: dict) -> str:
+    """The current tokens of `scopes` (from `found`, a get_many that asked for them);
+    a scope never seen (or evicted) gets one."""
     tokens = []
-    for key in keys:
+    for scope in scopes:
+        key = _version_key(scope)
         token = found.get(key)
         if token is None:
             cache.add(key, uuid.uuid4().hex, timeout=None)
@@ -139,7 +140,40 @@ def _fill_holes(request, html: str) -> str:
 
 
 def _fill_csrf(request, html: str) -> str:
-    return html.replace(CSRF_SENTINEL, get_token(request)) if CSRF_SENTINEL in html else html
+    return html.replace(CSRF_SENTINEL, csrf_token(request)) if CSRF_SENTINEL in html else html
+
+
+def csrf_token(request) -> str:
+    """`django.middleware.csrf.get_token`, with the randomness drawn in one call.
+
+    A replayed page costs little else, but get_token draws each of its 64 random
+    characters with its own `os.urandom` call (≈ 0.25 ms here, more than the rest of the
+    replay). Same contract: a new secret for the CSRF cookie when the visitor has none
+    (CsrfViewMiddleware then sets it), and a freshly masked token — mask + (secret + mask)
+    over CSRF_ALLOWED_CHARS, Django's scheme, which CsrfViewMiddleware verifies.
+    """
+    secret = request.META.get("CSRF_COOKIE") or _random_chars(CSRF_SECRET_LENGTH)
+    request.META["CSRF_COOKIE"] = secret
+    request.META["CSRF_COOKIE_NEEDS_UPDATE"] = True
+    mask = _random_chars(CSRF_SECRET_LENGTH)
+    chars, n = CSRF_ALLOWED_CHARS, len(CSRF_ALLOWED_CHARS)
+    return mask + "".join(
+        chars[(chars.index(s) + chars.index(m)) % n] for s, m in zip(secret, mask, strict=True)
+    )
+
+
+_UNBIASED_BELOW = 256 - 256 % len(CSRF_ALLOWED_CHARS)  # 248: bytes at or above are skipped
+
+
+def _random_chars(length: int) -> str:
+    picked: list[str] = []
+    while len(picked) < length:
+        picked += [
+            CSRF_ALLOWED_CHARS[b % len(CSRF_ALLOWED_CHARS)]
+            for b in secrets.token_bytes(length + 8)
+            if b < _UNBIASED_BELOW
+        ]
+    return "".join(picked[:length])
 
 
 def _plain_visitor(request) -> bool:
@@ -161,8 +195,8 @@ def _cacheable_request(request) -> bool:
     return request.method == "GET" and settings.PAGE_CACHE_SECONDS > 0
 
 
-def _page_key(request, scopes: list[str]) -> str:
-    raw = "\n".join((request.get_host(), request.get_full_path(), versions([SITE, *scopes])))
+def _page_key(request) -> str:
+    raw = f"{request.get_host()}\n{request.get_full_path()}"
     return "pagecache:page:" + hashlib.sha256(raw.encode()).hexdigest()
 
 
@@ -177,53 +211,98 @@ def _is_owner(request, handle: str | None) -> bool:
 
 
 class PageEntry(NamedTuple):
+    tokens: str  # the scope tokens it was rendered under: valid while they are current
     content_type: str
-    html: str  # with the CSRF sentinel and hole markers
-    visitor_html: str | None  # holes filled for plain visitors, once one has come by
+    body: bytes  # UTF-8; the shared copy has the CSRF sentinel and hole markers
 
 
-def cached_page(scopes: Callable[..., list[str]], *, owner_kwarg: str | None = None) -> Callable:
+def _store(key: str, entry: PageEntry) -> None:
+    cache.set(key, entry, settings.PAGE_CACHE_SECONDS)
+
+
+def cached_page(
+    scopes: Callable[..., list[str]],
+    *,
+    owner_kwarg: str | None = None,
+    plain_visitors_only: bool = False,
+) -> Callable:
     """Serve a public GET view from the page cache.
 
     `scopes(**view_kwargs)` names what the page depends on (besides SITE). With
     `owner_kwarg`, the creator whose handle is in that URL argument always gets a fresh
-    page, since owners see controls nobody else does.
+    page, since owners see controls nobody else does. `plain_visitors_only` is for pages
+    that are the same only for visitors without a session (an empty cart).
+
+    Two entries per URL: the shared copy (holes as markers) and, once a plain visitor has
+    come by, the plain visitors' copy (holes filled). A hit is one cache round trip: the
+    entry and the scope tokens come in one get_many, and an entry built under older
+    tokens counts as a miss — so it cannot outlive a change, whatever the timing of the
+    request that stored it.
     """
 
     def decorator(view):
         @wraps(view)
         def wrapper(request, *args, **kwargs):
-            if not _cacheable_request(request) or _is_owner(request, kwargs.get(owner_kwarg)):
+            if (
+                not _cacheable_request(request)
+                or (plain_visitors_only and not _plain_visitor(request))
+                or _is_owner(request, kwargs.get(owner_kwarg))
+            ):
                 return view(request, *args, **kwargs)
-            key = _page_key(request, scopes(**kwargs))
-            entry = cache.get(key)
-            if entry is None:
-                setattr(request, _RENDERING_FOR_CACHE, True)
-                try:
-                    response = view(request, *args, **kwargs)
-                finally:
-                    setattr(request, _RENDERING_FOR_CACHE, False)
-                if response.status_code != 200 or response.streaming:
-                    return response
-                entry = PageEntry(response["Content-Type"], response.content.decode(), None)
-                response["X-Page-Cache"] = "miss"
-            else:
+            page_scopes = [SITE, *scopes(**kwargs)]
+            shared_key = _page_key(request)
+            plain = _plain_visitor(request)
+            key = shared_key + ":plain" if plain else shared_key
+            found = cache.get_many([key, *map(_version_key, page_scopes)])
+            tokens = _tokens(page_scopes, found)
+            entry = found.get(key)
+            if entry is not None and entry.tokens == tokens:
                 response = HttpResponse(content_type=entry.content_type)
                 response["X-Page-Cache"] = "hit"
-            if _plain_visitor(request):
-                if entry.visitor_html is None:
-                    entry = entry._replace(visitor_html=_visitor_copy(request, entry.html))
-                    cache.set(key, entry, settings.PAGE_CACHE_SECONDS)
-                response.content = _fill_csrf(request, entry.visitor_html)
             else:
-                if response["X-Page-Cache"] == "miss":
-                    cache.set(key, entry, settings.PAGE_CACHE_SECONDS)
-                response.content = fill(request, entry.html)
+                shared = cache.get(shared_key) if plain else None
+                if shared is None or shared.tokens != tokens:
+                    response, shared = _render_shared(view, request, args, kwargs, tokens)
+                    if shared is None:
+                        return response  # not a cacheable answer (e.g. 404, redirect)
+                    _store(shared_key, shared)
+                else:
+                    response = HttpResponse(content_type=shared.content_type)
+                response["X-Page-Cache"] = "miss"
+                entry = shared
+                if plain:
+                    html = _visitor_copy(request, shared.body.decode())
+                    entry = shared._replace(body=html.encode())
+                    _store(key, entry)
+            if plain:
+                response.content = _fill_csrf_bytes(request, entry.body)
+            else:
+                response.content = fill(request, entry.body.decode())
             return response
 
         return wrapper
 
     return decorator
+
+
+def _render_shared(view, request, args, kwargs, tokens: str):
+    setattr(request, _RENDERING_FOR_CACHE, True)
+    try:
+        response = view(request, *args, **kwargs)
+    finally:
+        setattr(request, _RENDERING_FOR_CACHE, False)
+    if response.status_code != 200 or response.streaming:
+        return response, None
+    return response, PageEntry(tokens, response["Content-Type"], response.content)
+
+
+_CSRF_SENTINEL_BYTES = CSRF_SENTINEL.encode()
+
+
+def _fill_csrf_bytes(request, body: bytes) -> bytes:
+    if _CSRF_SENTINEL_BYTES not in body:
+        return body
+    return body.replace(_CSRF_SENTINEL_BYTES, csrf_token(request).encode())
 
 
 # --- What creator writes make stale ----------------------------------------------------

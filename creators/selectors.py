@@ -42,6 +42,9 @@ def creator_profile_get_for_owner(*, user: User, handle: str) -> CreatorProfile:
 def creator_profile_of(user: User) -> CreatorProfile | None:
     if not user.is_authenticated:
         return None
+    relation = User.creator_profile.related
+    if relation.is_cached(user):  # loaded with the user (relcommerce.auth_backends) or set
+        return relation.get_cached_value(user)
     return CreatorProfile.objects.filter(user=user).first()
 
 

@@ -36,6 +36,7 @@ def creator_edit(request, handle):
     return render(request, "creators/creator_edit.html", {"form": form, "profile": profile})
 
 
+@pagecache.cached_page(lambda: [pagecache.CATALOG])
 def creator_list(request):
     query = request.GET.get("q", "")[:100]
     page = Paginator(selectors.creator_search(query=query), CREATORS_PER_PAGE).get_page(

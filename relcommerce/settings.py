@@ -181,10 +181,14 @@ REVIEW_REQUEST_AFTER_DAYS = env.int("REVIEW_REQUEST_AFTER_DAYS", default=7)
 # --- Authentication (django-allauth) ------------------------------------------------
 # https://docs.allauth.org/en/latest/account/configuration.html
 AUTH_USER_MODEL = "creators.User"
+# Django's and allauth's backends, loading the header's data with the user.
 AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
+    "relcommerce.auth_backends.UserBackend",
+    "relcommerce.auth_backends.AllauthUserBackend",
 ]
+# Sessions are read from the cache (Redis on the real stack) and written through to the
+# database, so a signed-in page costs no session query and a cache flush logs nobody out.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

@@ -26,7 +26,15 @@ def _apply_service(model_admin, request, queryset, call, summary: str) -> None:
 
 @admin.register(Shop)
 class ShopAdmin(admin.ModelAdmin):
-    list_display = ["name", "creator", "currency", "is_open", "created_at"]
+    list_display = [
+        "name",
+        "creator",
+        "currency",
+        "shipping_rate",
+        "free_shipping_from",
+        "is_open",
+        "created_at",
+    ]
     list_filter = ["is_open", "currency", "created_at"]
     search_fields = ["name", "creator__handle", "creator__user__email"]
     list_select_related = ["creator"]
@@ -126,7 +134,17 @@ class OrderItemInline(admin.TabularInline):
 
 @admin.register(Order)
 class OrderAdmin(admin.ModelAdmin):
-    list_display = ["number", "shop", "email", "status", "total", "currency", "created_at"]
+    list_display = [
+        "number",
+        "shop",
+        "email",
+        "status",
+        "subtotal",
+        "shipping_cost",
+        "total",
+        "currency",
+        "created_at",
+    ]
     list_filter = ["status", "shop", "created_at"]
     search_fields = ["number", "email", "shop__name"]
     list_select_related = ["shop"]
@@ -151,6 +169,7 @@ class OrderAdmin(admin.ModelAdmin):
         "delivered_at",
         "cancelled_at",
         "stock_returned",
+        "cancelled_by_buyer",
         "emails_sent",
         "created_at",
         "updated_at",

@@ -17,6 +17,7 @@ from django.http import Http404
 
 from creators.models import User
 from shops.models import Cart, CartLine, Product, ProductImage, ProductStatus, Shop
+from shops.shipping import free_shipping_gap, shipping_cost
 
 MAX_QUANTITY = 20  # of one product in one order: a shop, not a wholesaler
 MAX_LINES = 500
@@ -42,8 +43,12 @@ def cart_for_request(request, *, create: bool = False) -> Cart | None:
 
 
 def cart_item_count(request) -> int:
-    """Units in the cart, for the header badge: one query, none for an empty session."""
+    """Units in the cart, for the header badge: one query, none for an empty session or a
+    user loaded with `cart_units` (relcommerce.auth_backends does, for the signed-in)."""
     if request.user.is_authenticated:
+        units = getattr(request.user, "cart_units", None)
+        if units is not None:
+            return units
         lines = CartLine.objects.filter(cart__user=request.user)
     elif request.session.get(SESSION_KEY):
         lines = CartLine.objects.filter(cart_id=request.session[SESSION_KEY], cart__user=None)
@@ -220,6 +225,23 @@ class ShopGroup:
     def needs_shipping(self) -> bool:
         return any(item.product.kind == "physical" for item in self.items if not item.problem)
 
+    @property
+    def shipping(self) -> Decimal:
+        """Once per shop order, as checkout will charge it (see shops/shipping.py)."""
+        return shipping_cost(
+            shop=self.shop, subtotal=self.subtotal, needs_shipping=self.needs_shipping
+        )
+
+    @property
+    def total(self) -> Decimal:
+        return self.subtotal + self.shipping
+
+    @property
+    def free_shipping_gap(self) -> Decimal | None:
+        return free_shipping_gap(
+            shop=self.shop, subtotal=self.subtotal, needs_shipping=self.needs_shipping
+        )
+
 
 @dataclass
 class CartSummary:
@@ -239,10 +261,10 @@ class CartSummary:
 
     @property
     def totals(self) -> dict[str, Decimal]:
-        """Total per currency (shops may sell in different currencies)."""
+        """Total with shipping per currency (shops may sell in different currencies)."""
         totals: dict[str, Decimal] = defaultdict(Decimal)
         for group in self.groups:
-            totals[group.shop.currency] += group.subtotal
+            totals[group.shop.currency] += group.total
         return dict(totals)
 
 

@@ -7,15 +7,16 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from creators import pagecache
 from creators.ratelimits import rate_limited
 from shops import cart as carts
 
 
+@pagecache.cached_page(lambda: [], plain_visitors_only=True)  # a visitor without a session
 def cart_detail(request):
     summary = carts.cart_summary(carts.cart_for_request(request))
-    return render(
-        request, "shops/cart.html", {"summary": summary, "max_quantity": carts.MAX_QUANTITY}
-    )
+    context = {"summary": summary, "max_quantity": carts.MAX_QUANTITY}
+    return render(request, "shops/cart.html", {**context, "cart_count": summary.units})
 
 
 def _back(request, default="shops:cart"):

@@ -93,8 +93,8 @@ def order_place(
     """Place one order per shop of `cart` and pay for them once; return the checkout.
 
     Submitting the same `idempotency_key` again returns the first checkout. With
-    `expected_total` (what the fan reviewed), a price change meanwhile is refused rather
-    than charged.
+    `expected_total` (what the fan reviewed), a price or shipping change meanwhile is
+    refused rather than charged. Each order's shipping is stored on it as a snapshot.
     """
     key = uuid.UUID(str(idempotency_key))
     try:
@@ -166,10 +166,12 @@ def _order_place(
         page_cache.products_touched(item.product.pk for item in stocked)
 
         currency = summary.groups[0].shop.currency
-        total = sum((group.subtotal for group in summary.groups), Decimal("0.00"))
+        # What the fan pays: each shop's subtotal plus its shipping, charged once.
+        total = sum((group.total for group in summary.groups), Decimal("0.00"))
         if expected_total is not None and total != expected_total:
             raise ValidationError(
-                "Prices changed since you reviewed your order: please check the new total.",
+                "Prices or shipping changed since you reviewed your order: "
+                "please check the new total.",
                 code="price_changed",
             )
         checkout = Checkout.objects.create(
@@ -202,8 +204,8 @@ def _order_place(
                 status=OrderStatus.AWAITING_PAYMENT,
                 currency=currency,
                 subtotal=group.subtotal,
-                shipping_cost=Decimal("0.00"),
-                total=group.subtotal,
+                shipping_cost=group.shipping,
+                total=group.total,
                 ship_name=ship.name if ship else "",
                 ship_line1=ship.line1 if ship else "",
                 ship_line2=ship.line2 if ship else "",

@@ -1,4 +1,4 @@
-"""Product forms: types and formats here; the rules (money, stock, images) in services."""
+"""Shop forms (products, shipping): types and formats here; the rules in services."""
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -8,13 +8,26 @@ from shops.downloads import DIGITAL_FILE_MAX_BYTES
 from shops.models import ProductKind
 from shops.services import MAX_PRODUCT_IMAGES, MAX_PRODUCT_TAGS
 
-MONEY_ERRORS = {
-    "invalid": "Enter a price as a number, e.g. 24.99.",
-    "min_value": "A price can’t be negative.",
-    "max_decimal_places": "Use at most 2 decimal places (e.g. 24.99).",
-    "max_digits": "Prices go up to 99,999,999.99.",
-    "max_whole_digits": "Prices go up to 99,999,999.99.",
-}
+
+def money_field(*, what: str, plural: str, example: str, **kwargs) -> forms.DecimalField:
+    """A Decimal amount ≥ 0 with two places, as the models hold money, and messages that
+    name it ("Enter a price as a number, e.g. 24.99.")."""
+    too_big = f"{plural} go up to 99,999,999.99."
+    errors = {
+        "invalid": f"Enter {what} as a number, e.g. {example}.",
+        "min_value": f"{what[0].upper()}{what[1:]} can’t be negative.",
+        "max_decimal_places": f"Use at most 2 decimal places (e.g. {example}).",
+        "max_digits": too_big,
+        "max_whole_digits": too_big,
+        **kwargs.pop("error_messages", {}),
+    }
+    return forms.DecimalField(
+        max_digits=10, decimal_places=2, min_value=0, error_messages=errors, **kwargs
+    )
+
+
+PRICE = {"what": "a price", "plural": "Prices", "example": "24.99"}
+AMOUNT = {"what": "an amount", "plural": "Amounts", "example": "4.50"}
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -65,16 +78,11 @@ class ProductForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 8}),
         help_text="Markdown: **bold**, *italic*, lists and links. HTML is shown as text.",
     )
-    price = forms.DecimalField(
-        max_digits=10, decimal_places=2, min_value=0, error_messages=MONEY_ERRORS
-    )
-    compare_at_price = forms.DecimalField(
+    price = money_field(**PRICE)
+    compare_at_price = money_field(
+        **PRICE,
         label="Compare-at price",
         required=False,
-        max_digits=10,
-        decimal_places=2,
-        min_value=0,
-        error_messages=MONEY_ERRORS,
         help_text="The former price, shown struck through. Must be above the price.",
     )
     kind = forms.ChoiceField(
@@ -191,3 +199,28 @@ class ProductEditForm(ProductForm):
             if key not in self.image_field_names and key != "images"
         }
         return {**data, "new_images": self.cleaned_data["images"], **self.image_changes()}
+
+
+class ShippingForm(forms.Form):
+    """The shop's shipping settings; the rule that applies them is in shops/shipping.py."""
+
+    shipping_rate = money_field(
+        **AMOUNT,
+        label="Shipping per order",
+        error_messages={"required": "Enter a rate (0 for free)."},
+        help_text="Charged once per order that holds physical goods, however many items it "
+        "has. 0 means shipping is always free. Orders of digital goods only never pay it.",
+    )
+    free_shipping_from = money_field(
+        **AMOUNT,
+        label="Free shipping from",
+        required=False,
+        help_text="Orders whose subtotal reaches this amount ship free. Leave empty to "
+        "always charge the rate.",
+    )
+
+    def __init__(self, *args, currency: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        if currency:
+            for name in ("shipping_rate", "free_shipping_from"):
+                self.fields[name].label = f"{self.fields[name].label} ({currency})"

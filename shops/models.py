@@ -1,5 +1,7 @@
 """Commerce. The shop comes into being when a creator opens it; products arrive next."""
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.db import models
 
@@ -20,9 +22,32 @@ class Shop(TimeStampedModel):
         help_text="ISO 4217 code; every price in this shop is in it.",
     )
     is_open = models.BooleanField(default=True, help_text="Closed shops take no orders.")
+    shipping_rate = models.DecimalField(
+        max_digits=10,
+        decimal_places=2,
+        default=Decimal("0.00"),
+        help_text="Flat shipping per order with physical goods, in the shop's currency.",
+    )
+    free_shipping_from = models.DecimalField(
+        max_digits=10,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text="Orders whose subtotal reaches this ship free; empty means never free.",
+    )
 
     class Meta:
         ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(shipping_rate__gte=0), name="shop_shipping_rate_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(free_shipping_from__isnull=True)
+                | models.Q(free_shipping_from__gte=0),
+                name="shop_free_shipping_from_not_negative",
+            ),
+        ]
 
     def __str__(self):
         return self.name
@@ -246,7 +271,12 @@ class Order(TimeStampedModel):
     )
     currency = models.CharField(max_length=3)
     subtotal = models.DecimalField(max_digits=12, decimal_places=2)
-    shipping_cost = models.DecimalField(max_digits=10, decimal_places=2, default=0)
+    shipping_cost = models.DecimalField(
+        max_digits=10,
+        decimal_places=2,
+        default=0,
+        help_text="Shipping as the shop charged it at checkout; later rate changes never alter it.",
+    )
     total = models.DecimalField(max_digits=12, decimal_places=2)
     # Shipping address: empty for orders of digital goods only.
     ship_name = models.CharField(max_length=120, blank=True)
@@ -264,6 +294,9 @@ class Order(TimeStampedModel):
     stock_returned = models.BooleanField(
         default=False, help_text="Set when a cancellation put the units back (only ever once)."
     )
+    cancelled_by_buyer = models.BooleanField(
+        default=False, help_text="The fan cancelled it themselves, before paying."
+    )
     emails_sent = models.JSONField(
         default=list,
         blank=True,
@@ -276,6 +309,12 @@ class Order(TimeStampedModel):
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(total__gte=0), name="order_total_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(subtotal__gte=0), name="order_subtotal_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(shipping_cost__gte=0), name="order_shipping_not_negative"
             ),
         ]
         indexes = [

@@ -43,7 +43,7 @@ def _timeline(order) -> list[tuple[str, object]]:
         ("Paid", order.paid_at),
         ("Shipped", order.shipped_at),
         ("Delivered", order.delivered_at),
-        ("Cancelled", order.cancelled_at),
+        ("Cancelled by the buyer" if order.cancelled_by_buyer else "Cancelled", order.cancelled_at),
     ]
     return [(label, when) for label, when in steps if when]
 
@@ -72,8 +72,33 @@ def order_detail(request, number):
             "items": [(item, links.get(item.pk)) for item in items],
             "timeline": _timeline(order),
             "has_digital": any(item.kind == ProductKind.DIGITAL for item in items),
+            "cancel_refusal": orders.order_buyer_cancel_refusal(order),
         },
     )
+
+
+@login_required
+@rate_limited("order_cancel", ORDER_ACTION_RATE)
+def order_cancel(request, number):
+    """GET asks "are you sure?"; POST cancels (only before payment, see the service)."""
+    order = orders.order_get_for_buyer(user=request.user, number=number)
+    if request.method == "POST":
+        try:
+            orders.order_cancel_by_buyer(order=order, buyer=request.user)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(
+                request,
+                f"Order {order.number} is cancelled. Nothing is owed; "
+                f"{order.shop.name} has been told.",
+            )
+        return redirect("shops:order_detail", number=order.number)
+    refusal = orders.order_buyer_cancel_refusal(order)
+    if refusal:
+        messages.error(request, refusal)
+        return redirect("shops:order_detail", number=order.number)
+    return render(request, "shops/orders/order_cancel.html", {"order": order})
 
 
 @login_required
@@ -209,6 +234,7 @@ CSV_HEADER = [
     "buyer email",
     "items",
     "subtotal",
+    "shipping",
     "total",
     "currency",
     "shipping address",
@@ -254,6 +280,7 @@ def _csv_rows(qs) -> Iterator[list[str]]:
                 order.email,
                 orders.order_items_summary(order),
                 order.subtotal,
+                order.shipping_cost,
                 order.total,
                 order.currency,
                 _address(order),

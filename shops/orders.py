@@ -176,25 +176,63 @@ def order_cancel(*, order: Order, by: User | None = None) -> Order:
     refund is due, which the studio page says.
     """
     with transaction.atomic():
-        was_paid = _lock(order).status in PAID_STATUSES
+        return _cancel(order=order, locked=_lock(order), by=by)
 
-        def give_back(locked: Order) -> list[str]:
-            if locked.stock_returned:
-                return []
-            quantities = sorted(_item_quantities(locked).items())
-            for product_id, quantity in quantities:
-                Product.objects.filter(pk=product_id, stock__isnull=False).update(
-                    stock=F("stock") + quantity
+
+def order_cancel_by_buyer(*, order: Order, buyer: User) -> Order:
+    """The fan cancels their own order, only while it awaits payment.
+
+    Once money has moved, cancelling means a refund, which only the creator can arrange:
+    the fan is told to contact them. The status is read under the row lock, so a creator
+    marking the order paid at the same instant and this cancellation cannot both win.
+    """
+    with transaction.atomic():
+        locked = _lock(order)
+        if locked.buyer_id is None or locked.buyer_id != buyer.pk:
+            raise Http404("No order.")
+        refusal = order_buyer_cancel_refusal(locked)
+        if refusal:
+            raise ValidationError(refusal, code="order_buyer_cancel")
+        return _cancel(order=order, locked=locked, by=buyer, by_buyer=True)
+
+
+def _cancel(*, order: Order, locked: Order, by: User | None, by_buyer: bool = False) -> Order:
+    """The body of both cancellations; runs inside their transaction, `locked` held."""
+    was_paid = locked.status in PAID_STATUSES
+
+    def give_back(locked: Order) -> list[str]:
+        fields = []
+        if by_buyer:
+            locked.cancelled_by_buyer = True
+            fields.append("cancelled_by_buyer")
+        if locked.stock_returned:
+            return fields
+        quantities = sorted(_item_quantities(locked).items())
+        for product_id, quantity in quantities:
+            Product.objects.filter(pk=product_id, stock__isnull=False).update(
+                stock=F("stock") + quantity
+            )
+            if was_paid:
+                Product.objects.filter(pk=product_id).update(
+                    sales_count=Greatest(F("sales_count") - quantity, 0)
                 )
-                if was_paid:
-                    Product.objects.filter(pk=product_id).update(
-                        sales_count=Greatest(F("sales_count") - quantity, 0)
-                    )
-            page_cache.products_touched(product_id for product_id, _ in quantities)
-            locked.stock_returned = True
-            return ["stock_returned"]
+        page_cache.products_touched(product_id for product_id, _ in quantities)
+        locked.stock_returned = True
+        return [*fields, "stock_returned"]
 
-        return _transition(order=order, to=S.CANCELLED, actor=by, extra=give_back)
+    return _transition(order=order, to=S.CANCELLED, actor=by, extra=give_back)
+
+
+def order_buyer_cancel_refusal(order: Order) -> str:
+    """Why the fan cannot cancel `order` themselves; empty when they can."""
+    if order.status == S.AWAITING_PAYMENT:
+        return ""
+    if order.status == S.CANCELLED:
+        return f"Order {order.number} is already cancelled."
+    return (
+        f"Order {order.number} is already paid, so you can no longer cancel it yourself: "
+        f"contact {order.shop.name} to ask them to cancel it and refund you."
+    )
 
 
 def order_refund_due(order: Order) -> bool:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from shops import cart_views, checkout_views, order_views, views
+from shops import cart_views, checkout_views, order_views, shipping_views, views
 
 app_name = "shops"
 
@@ -13,6 +13,7 @@ urlpatterns = [
     path("checkout/done/<uuid:key>/", checkout_views.checkout_done, name="checkout_done"),
     path("studio/shop/", views.studio_products, name="studio_products"),
     path("studio/shop/new/", views.product_create, name="product_create"),
+    path("studio/shop/shipping/", shipping_views.studio_shipping, name="studio_shipping"),
     path("studio/shop/<slug:slug>/edit/", views.product_edit, name="product_edit"),
     path("studio/shop/<slug:slug>/status/", views.product_status, name="product_status"),
     path("@<str:handle>/p/<slug:slug>/", views.product_detail, name="product"),
@@ -22,6 +23,7 @@ urlpatterns = [
 urlpatterns += [
     path("orders/", order_views.order_list, name="order_list"),
     path("orders/<str:number>/", order_views.order_detail, name="order_detail"),
+    path("orders/<str:number>/cancel/", order_views.order_cancel, name="order_cancel"),
     path("studio/orders/", order_views.studio_orders, name="studio_orders"),
     path("studio/orders/export.csv", order_views.studio_orders_csv, name="studio_orders_csv"),
     path("studio/orders/<str:number>/", order_views.studio_order, name="studio_order"),

@@ -115,6 +115,25 @@ def test_every_visitor_gets_their_own_csrf_token_and_it_works(mug):
     assert tokens[0] != tokens[1]
 
 
+def test_a_returning_visitor_keeps_their_csrf_cookie_and_its_token_works(mug):
+    url = product_url(mug)
+    warm(url)
+    client = Client(enforce_csrf_checks=True)
+    visit(reverse("catalog"), client)  # the first visit sets the cookie
+    cookie = client.cookies["csrftoken"].value
+    page = visit(url, client).content.decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+    assert client.cookies["csrftoken"].value == cookie
+    added = client.post(
+        reverse("shops:cart_add"),
+        {"product": mug.pk, "quantity": 1, "csrfmiddlewaretoken": token, "next": url},
+    )
+    assert added.status_code == 302
+    forged = Client(enforce_csrf_checks=True)
+    forged.cookies["csrftoken"] = cookie
+    assert forged.post(reverse("shops:cart_add"), {"product": mug.pk}).status_code == 403
+
+
 def test_a_signed_in_fan_gets_the_shared_page_with_their_own_header(mug):
     url = product_url(mug)
     warm(url)
@@ -174,6 +193,24 @@ def test_pages_that_are_not_200_are_not_cached(mug):
     assert Client().get(url).status_code == 404
     ProductFactory(shop=mug.shop, slug="no-such-mug", title="Now it exists")
     assert "Now it exists" in visit(url).content.decode()
+
+
+def test_the_cart_is_shared_only_by_visitors_without_a_session(mug):
+    url = reverse("shops:cart")
+    assert "empty" in warm(url).content.decode().lower()
+    client = Client()
+    client.post(reverse("shops:cart_add"), {"product": mug.pk, "quantity": 2})
+    page = visit(url, client)
+    assert "X-Page-Cache" not in page
+    assert "Speckled mug" in page.content.decode()
+    assert "Speckled mug" not in visit(url).content.decode()
+
+
+def test_a_new_creator_shows_in_the_directory_at_once(mug):
+    url = reverse("creators:list")
+    warm(url)
+    ShopFactory(creator__handle="new_potter", creator__display_name="New Potter")
+    assert "New Potter" in visit(url).content.decode()
 
 
 def test_the_cache_can_be_turned_off(mug, settings):

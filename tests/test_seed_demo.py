@@ -449,6 +449,55 @@ def test_a_crash_in_the_products_phase_leaves_no_product_and_no_product_files(
     )
 
 
+def test_generated_creators_are_bulk_inserted_like_shop_open_would_and_idempotently(
+    settings, monkeypatch
+):
+    # Given one hand-written creator, so that the five others take the bulk path.
+    monkeypatch.setattr(demo, "CREATORS", demo.CREATORS[:1])
+    monkeypatch.setattr(demo, "BATCH_SIZE", 2)  # several batches
+    seed("--fans", "40", "--creators", "6", "--products-per-creator", "3")
+
+    plan = demo.creator_plan(seed=42, count=6)
+    generated = CreatorProfile.objects.exclude(handle=plan[0].handle).select_related("user")
+    assert sorted(p.handle for p in generated) == sorted(c.handle for c in plan[1:])
+    for profile in generated:
+        shop = Shop.objects.get(creator=profile)
+        assert shop.name == profile.display_name and shop.currency == "EUR"
+        assert profile.user.email == demo.creator_email(profile.handle)
+        assert EmailAddress.objects.filter(user=profile.user, verified=True, primary=True).exists()
+        # The event shop_open records, as history from before the follow window.
+        opened = EngagementEvent.objects.get(creator=profile, kind=EventKind.SHOP_OPENED)
+        assert opened.actor_id == profile.user_id and opened.target == shop
+        assert opened.payload == {"handle": profile.handle}
+        assert opened.created_at == opened.dispatched_at == profile.created_at == shop.created_at
+        assert profile.updated_at == profile.created_at
+        assert profile.created_at < timezone.now() - timedelta(days=demo.HISTORY_DAYS)
+        # Images from a pool that passed the image gate, every variant on disk.
+        assert set(profile.avatar_variants) == {"sm", "md", "lg"}
+        for name in (profile.avatar.name, *profile.banner_variants.values()):
+            assert default_storage.exists(name), name
+        assert Product.objects.filter(shop=shop).count() == 3
+    avatars = set(generated.values_list("avatar", flat=True))
+    assert len(avatars) < generated.count()  # shared, not one encoding per creator
+    assert Follow.objects.filter(followed__creator_profile__in=generated).exists()
+    assert EngagementEvent.objects.filter(kind=EventKind.FOLLOW).count() == Follow.objects.count()
+    # The generated creators can sign in with the demo password.
+    assert demo.creator_email(plan[1].handle) in set(User.objects.values_list("email", flat=True))
+
+    # Deterministic: the same seed on a wiped database gives the same creators.
+    facts = set(generated.values_list("handle", "display_name", "bio", "avatar"))
+    first, files = counts(), media_files(settings)
+    seed("--fans", "40", "--creators", "6", "--products-per-creator", "3")
+    assert counts() == first and media_files(settings) == files  # idempotent: writes nothing
+    wipe_users()
+    seed("--fans", "40", "--creators", "6", "--products-per-creator", "3")
+    assert {f[:3] for f in facts} == set(
+        CreatorProfile.objects.exclude(handle=plan[0].handle).values_list(
+            "handle", "display_name", "bio"
+        )
+    )
+
+
 def test_reviews_come_from_verified_buyers_with_responses_and_helpful_votes(client):
     seed(*SMALL)
     reviews = list(Review.objects.select_related("product__shop__creator", "author"))

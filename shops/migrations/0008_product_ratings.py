@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('shops', '0005_orders'),
+        ('shops', '0006_shipping_and_buyer_cancel'),
     ]
 
     operations = [

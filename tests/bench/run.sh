@@ -3,8 +3,8 @@
 # with wrk on loopback, compare every page with a bare-Django baseline measured in the same
 # run, and write docs/benchmarks.md. See tests/bench/bench.py for the page list.
 #
-# Knobs (environment): BENCH_FANS (10000), BENCH_CREATORS (120), BENCH_PRODUCTS (50 per generated creator), BENCH_SECONDS (5),
-# BENCH_ROUNDS (3), BENCH_WARMUP (2),
+# Knobs (environment): BENCH_FANS (10000), BENCH_CREATORS (1000), BENCH_PRODUCTS (50 per generated creator), BENCH_SECONDS (5),
+# BENCH_ROUNDS (3), BENCH_WARMUP (2), BENCH_BUYERS (8 concurrent checkout buyers; 0 skips),
 # BENCH_CONNECTIONS (8), BENCH_WRK_THREADS (2), BENCH_WORKERS (3), BENCH_WORKER_CLASS (sync),
 # BENCH_THREADS (4, gthread only), BENCH_DB_NAME (relcommerce_bench),
 # BENCH_PG (postgres://postgres@127.0.0.1:5432), BENCH_REDIS_URL (redis://127.0.0.1:6379/13),
@@ -21,8 +21,9 @@ overrides=$(env | grep -E '^BENCH_[A-Z_]+=' | grep -vE '^BENCH_(COMMAND|GUNICORN
 export BENCH_COMMAND="${overrides}make bench"
 
 export BENCH_FANS=${BENCH_FANS:-10000}
-# 120 creators = 5 full pages of 24, so /creators/?page=5 is a real deep page.
-export BENCH_CREATORS=${BENCH_CREATORS:-120}
+# The issue's scale: 1,000 creators x 50 products = 50,000 products (seeded in ~40 s on
+# PostgreSQL; generated creators are bulk-inserted). /creators/?page=5 is a real deep page.
+export BENCH_CREATORS=${BENCH_CREATORS:-1000}
 export BENCH_PRODUCTS=${BENCH_PRODUCTS:-50}
 # Server: 3 sync workers, as docker-compose's web service runs in production. A sync
 # worker answers one request per connection, so the kernel hands each new connection to

@@ -258,7 +258,7 @@ def test_outer_rollback_leaves_no_order_event_or_stock_change(fan, cart):
 def test_price_changed_since_review_is_refused(fan, cart):
     mug = ProductFactory(price=Decimal("24.00"))
     cart_add(cart=cart, product_id=mug.pk, quantity=1)
-    with pytest.raises(ValidationError, match="Prices changed"):
+    with pytest.raises(ValidationError, match="Prices or shipping changed"):
         order_place(
             buyer=fan,
             cart=cart,

@@ -267,7 +267,7 @@ def test_price_change_after_review_is_not_charged(fan_client, fan, mug):
     Product.objects.filter(pk=mug.pk).update(price=Decimal("30.00"))
     response = fan_client.post(URL, data)
     page = response.content.decode()
-    assert "Prices changed since you reviewed" in page
+    assert "Prices or shipping changed since you reviewed" in page
     assert "€60.00" in page and 'name="reviewed_total" value="60.00"' in page
     assert not Order.objects.exists()
 

@@ -8,7 +8,7 @@ from django.db import connection
 
 from creators.models import EngagementEvent, EventKind
 from shops.models import Order, OrderStatus
-from shops.orders import order_cancel, order_mark_shipped
+from shops.orders import order_cancel, order_cancel_by_buyer, order_mark_paid, order_mark_shipped
 from tests.factories import OrderFactory, OrderItemFactory
 
 pytestmark = [pytest.mark.real_stack, pytest.mark.django_db(transaction=True)]
@@ -74,3 +74,36 @@ def test_ship_and_cancel_at_once_leave_one_consistent_outcome():
     else:
         assert order.status == OrderStatus.CANCELLED
         assert item.product.stock == 6 and order.stock_returned
+
+
+def test_creator_mark_paid_and_fan_cancel_at_once_cannot_both_win():
+    # Given an unpaid order, the creator marks it paid as the fan cancels it…
+    order = OrderFactory()
+    item = OrderItemFactory(order=order, product__stock=5, quantity=1)
+    turns = iter([True, False])
+
+    def pay_or_cancel():
+        fresh = Order.objects.get(pk=order.pk)
+        if next(turns):
+            order_mark_paid(order=fresh)
+        else:
+            order_cancel_by_buyer(order=fresh, buyer=order.buyer)
+
+    outcomes = _race(2, pay_or_cancel)
+
+    # …exactly one wins; the loser is refused with a message and changes nothing.
+    assert outcomes.count("done") == 1
+    order.refresh_from_db()
+    item.product.refresh_from_db()
+    kinds = set(EngagementEvent.objects.values_list("kind", flat=True))
+    if order.status == OrderStatus.PAID:
+        assert any("already paid" in outcome for outcome in outcomes)
+        assert item.product.stock == 5 and item.product.sales_count == 1
+        assert not order.stock_returned and not order.cancelled_by_buyer
+        assert kinds == {EventKind.ORDER_PAID}
+    else:
+        assert order.status == OrderStatus.CANCELLED and order.cancelled_by_buyer
+        assert any("can no longer change" in outcome for outcome in outcomes)
+        assert item.product.stock == 6 and item.product.sales_count == 0
+        assert order.paid_at is None
+        assert kinds == {EventKind.ORDER_CANCELLED}

@@ -38,6 +38,7 @@ def _bulk_orders(order, count):
             email=order.email,
             currency=order.currency,
             subtotal=order.subtotal,
+            shipping_cost=order.shipping_cost,
             total=order.total,
             status=OrderStatus.PAID if i % 2 else OrderStatus.AWAITING_PAYMENT,
         )

@@ -1,0 +1,40 @@
+"""Authentication backends that load, with the signed-in user, what every header shows.
+
+The header asks on every page whether the visitor has a shop (Studio or "Open a shop")
+and how many units are in their cart. Both come with the query that loads
+`request.user`: the creator profile by a join, the cart units by a subquery. It lives
+in the project package because it reads both creators and shops.
+"""
+
+from allauth.account.auth_backends import AuthenticationBackend
+from django.contrib.auth.backends import ModelBackend
+from django.db.models import OuterRef, Subquery, Sum
+from django.db.models.functions import Coalesce
+
+from creators.models import User
+from shops.models import CartLine
+
+
+def _cart_units():
+    lines = CartLine.objects.filter(cart__user=OuterRef("pk")).order_by()
+    units = lines.values("cart__user").annotate(units=Sum("quantity")).values("units")
+    return Coalesce(Subquery(units), 0)
+
+
+class _UserWithHeaderData:
+    def get_user(self, user_id):
+        user = (
+            User._default_manager.select_related("creator_profile")
+            .annotate(cart_units=_cart_units())
+            .filter(pk=user_id)
+            .first()
+        )
+        return user if user is not None and self.user_can_authenticate(user) else None
+
+
+class UserBackend(_UserWithHeaderData, ModelBackend):
+    pass
+
+
+class AllauthUserBackend(_UserWithHeaderData, AuthenticationBackend):
+    pass
