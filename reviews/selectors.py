@@ -4,7 +4,7 @@ accessor (404 for anyone else)."""
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 
 from creators.models import User
@@ -73,7 +73,14 @@ def review_eligibility(*, user: User, product: Product) -> Eligibility:
     )
 
 
-def review_eligibility_by_ids(*, user: User, product_id: int, owner_id: int) -> Eligibility:
+def _paid_orders_of(*, user, product_id: int) -> QuerySet[Order]:
+    return Order.objects.filter(buyer=user, status__in=PAID_STATUSES, items__product_id=product_id)
+
+
+def review_eligibility_by_ids(
+    *, user: User, product_id: int, owner_id: int, bought: bool | None = None
+) -> Eligibility:
+    """As `review_eligibility`; `bought`, when the caller knows it, saves the query."""
     if not user.is_authenticated:
         return Eligibility(False, "anonymous", "Sign in to review products you bought.")
     if owner_id == user.pk:
@@ -82,9 +89,8 @@ def review_eligibility_by_ids(*, user: User, product_id: int, owner_id: int) -> 
             "own_product",
             "You can’t review your own product. You can respond to your fans’ reviews instead.",
         )
-    bought = Order.objects.filter(
-        buyer=user, status__in=PAID_STATUSES, items__product_id=product_id
-    ).exists()
+    if bought is None:
+        bought = _paid_orders_of(user=user, product_id=product_id).exists()
     if not bought:
         return Eligibility(
             False,
@@ -99,10 +105,17 @@ def reviews_visible(*, product_id: int) -> QuerySet[Review]:
     return Review.objects.filter(product_id=product_id, is_hidden=False)
 
 
-def review_list(*, product_id: int, filters: ReviewFilters) -> QuerySet[Review]:
+def review_list(
+    *, product_id: int, filters: ReviewFilters, viewer: User | None = None
+) -> QuerySet[Review]:
     """A product's visible reviews for the list: author, response and photos in
-    constant queries (the page, plus one prefetch of photos)."""
+    constant queries (the page, plus one prefetch of photos). With a signed-in `viewer`,
+    each review says whether they marked it helpful (`voted`, in the same query)."""
     qs = reviews_visible(product_id=product_id)
+    if viewer is not None and viewer.is_authenticated:
+        qs = qs.annotate(
+            voted=Exists(HelpfulVote.objects.filter(review=OuterRef("pk"), user=viewer))
+        )
     if filters.stars:
         qs = qs.filter(rating=filters.stars)
     if filters.with_photos:
@@ -139,17 +152,6 @@ def review_summary(*, product_id: int) -> RatingSummary:
             for n in range(RATING_MAX, RATING_MIN - 1, -1)
         ],
         with_photos=counts["photos"],
-    )
-
-
-def helpful_review_ids(*, user: User, review_ids: list[int]) -> set[int]:
-    """Which of these reviews `user` marked helpful: one query for a whole page."""
-    if not user.is_authenticated or not review_ids:
-        return set()
-    return set(
-        HelpfulVote.objects.filter(user=user, review_id__in=review_ids).values_list(
-            "review_id", flat=True
-        )
     )
 
 
@@ -207,13 +209,28 @@ def review_of(*, user: User, product_id: int) -> Review | None:
     )
 
 
-def review_state_of(*, user: User, product_id: int) -> tuple[int, bool] | None:
-    """(id, is_hidden) of the fan's review of the product, if they wrote one."""
-    return (
-        Review.objects.filter(author=user, product_id=product_id)
-        .values_list("pk", "is_hidden")
+@dataclass(frozen=True)
+class FanState:
+    review_id: int | None
+    review_hidden: bool
+    bought: bool
+
+
+def fan_state(*, user: User, product_id: int) -> FanState:
+    """The fan's own review of the product (id, hidden) and whether they bought it, in
+    one query: what the product page's call to action needs."""
+    mine = Review.objects.filter(author=OuterRef("pk"), product_id=product_id)
+    row = (
+        User.objects.filter(pk=user.pk)
+        .annotate(
+            review_id=Subquery(mine.values("pk")[:1]),
+            review_hidden=Subquery(mine.values("is_hidden")[:1]),
+            bought=Exists(_paid_orders_of(user=OuterRef("pk"), product_id=product_id)),
+        )
+        .values_list("review_id", "review_hidden", "bought")
         .first()
-    )
+    ) or (None, False, False)
+    return FanState(review_id=row[0], review_hidden=bool(row[1]), bought=bool(row[2]))
 
 
 def review_request_due_order_ids(
