@@ -173,7 +173,7 @@ def product_detail(request, handle, slug):
                 target=product,
                 owner_id=profile.user_id,
                 viewer=request.user,
-                page_number=request.GET.get("page"),
+                page_number=request.GET.get("questions_page"),
             )
             if product.is_published
             else None,

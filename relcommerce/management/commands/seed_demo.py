@@ -92,6 +92,7 @@ class Command(BaseCommand):
                 f"{report.fans} fans ({report.fans_created} new), "
                 f"{report.follows_created} new follows and follow events, "
                 f"{report.posts_created} new posts, "
+                f"{report.reviews_created} new reviews ({report.orders_created} demo orders), "
                 f"{report.comments_created} new comments and replies."
             )
         )
