@@ -18,7 +18,8 @@ class ShopsConfig(AppConfig):
     def ready(self):
         from django.contrib.auth.signals import user_logged_in
 
-        from shops import page_cache
+        from shops import notification_kinds, page_cache
 
         user_logged_in.connect(_merge_visitor_cart, dispatch_uid="shops.merge_visitor_cart")
         page_cache.connect()
+        notification_kinds.register()
