@@ -166,3 +166,17 @@ class OrderItemFactory(factory.django.DjangoModelFactory):
         lambda item: item.product.price if item.product else Decimal("24.00")
     )
     quantity = 2
+
+
+def follow_recorded(*, fan: User, creator: CreatorProfile) -> Follow:
+    """A follow with its engagement event, as a follow service records it (the social
+    feature's service replaces this once it is merged)."""
+    from django.db import transaction
+
+    from creators.events import event_record
+    from creators.models import EventKind
+
+    with transaction.atomic():
+        follow = Follow.objects.create(follower=fan, followed=creator.user)
+        event_record(kind=EventKind.FOLLOW, actor=fan, creator=creator, target=follow)
+    return follow
