@@ -140,7 +140,7 @@ def test_a_signed_in_fan_replay_costs_a_constant_handful_of_queries(
     warm(url)
     client = Client()
     client.force_login(UserFactory())
-    with django_assert_max_num_queries(4):  # session, user, owner check, cart badge
+    with django_assert_max_num_queries(5):  # session, user, owner check, cart badge, bell
         assert visit(url, client)["X-Page-Cache"] == "hit"
 
 
