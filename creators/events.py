@@ -72,7 +72,11 @@ def event_dispatch(*, event_id: int) -> bool:
         return False
     spec = notify.kind_spec(event.kind)
     if spec is not None and spec.recipients is not None:
-        notifications.notifications_write(event=event, recipient_ids=spec.recipients(event))
+        notifications.notifications_write_to(
+            event=event,
+            recipient_ids=spec.recipients(event),
+            email_recipient_ids=spec.email_recipients(event) if spec.email_recipients else None,
+        )
     if spec is not None and spec.audience is not None:
         for after, upto in notifications.fanout_chunks(event=event):
             notifications_fanout_chunk_task.delay(event.pk, after, upto)

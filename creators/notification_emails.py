@@ -94,18 +94,19 @@ def _absolute(url: str) -> str:
     return f"{settings.SITE_URL.rstrip('/')}{url}" if url.startswith("/") else url
 
 
-def _can_email(user: User) -> bool:
-    return EmailAddress.objects.filter(
-        user=user, verified=True, email__iexact=F("user__email")
-    ).exists()
+def _can_email(user: User, address: str) -> bool:
+    """Only to an address the person has verified (allauth), and only while active."""
+    return (
+        user.is_active
+        and EmailAddress.objects.filter(user=user, email__iexact=address, verified=True).exists()
+    )
 
 
-def _message(*, user: User, topic: str, subject: str, template: str, context: dict):
+def _footer_context(user: User, topic: str) -> dict:
     unsubscribe_url = _absolute(
         reverse("creators:unsubscribe", args=[unsubscribe_token(user_id=user.pk, topic=topic)])
     )
-    context = {
-        **context,
+    return {
         "user": user,
         "site_url": settings.SITE_URL.rstrip("/"),
         "unsubscribe_url": unsubscribe_url,
@@ -116,18 +117,22 @@ def _message(*, user: User, topic: str, subject: str, template: str, context: di
             )
         ),
         "settings_url": _absolute(reverse("creators:notification_settings")),
+        "topic": notify.topic_get(topic),
     }
+
+
+def _message(*, to: str, subject: str, text: str, html: str, context: dict):
     message = EmailMultiAlternatives(
         subject=" ".join(subject.split()),
-        body=render_to_string(f"creators/email/{template}.txt", context),
+        body=text,
         from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[user.email],
+        to=[to],
         headers={
-            "List-Unsubscribe": f"<{unsubscribe_url}>",
+            "List-Unsubscribe": f"<{context['unsubscribe_url']}>",
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
         },
     )
-    message.attach_alternative(render_to_string(f"creators/email/{template}.html", context), "text/html")
+    message.attach_alternative(html, "text/html")
     return message
 
 
@@ -138,6 +143,31 @@ def _item(notification: Notification) -> dict:
         "url": _absolute(description.url) if description.url else "",
         "when": notification.event.created_at,
     }
+
+
+def _render(notification: Notification, topic: notify.Topic):
+    """The message for one notification: the kind's own email, or the generic one."""
+    user = notification.recipient
+    context = _footer_context(user, topic.name)
+    spec = notify.kind_spec(notification.kind)
+    if spec is not None and spec.render_email is not None:
+        email = spec.render_email(notification)
+        if email is None:
+            return None
+        context["body"] = email.text
+        text = email.text + render_to_string("creators/email/footer.txt", context)
+        html = render_to_string("creators/email/text_body.html", context)
+        return _message(
+            to=email.to or user.email, subject=email.subject, text=text, html=html, context=context
+        )
+    context["item"] = item = _item(notification)
+    return _message(
+        to=user.email,
+        subject=item["text"],
+        text=render_to_string("creators/email/notification.txt", context),
+        html=render_to_string("creators/email/notification.html", context),
+        context=context,
+    )
 
 
 def _email_rows():
@@ -154,19 +184,12 @@ def notification_email_send(*, notification_id: int) -> bool:
         )
         if notification is None:
             return False  # already sent, or withdrawn
-        user = notification.recipient
         topic = notify.topic_of(notification.kind)
-        if topic is None or not user.is_active or not _can_email(user):
-            notification.delete()
+        message = _render(notification, topic) if topic is not None else None
+        if message is None or not _can_email(notification.recipient, message.to[0]):
+            notification.delete()  # nothing to send, or nowhere we may send it
             return False
-        item = _item(notification)
-        _message(
-            user=user,
-            topic=topic.name,
-            subject=item["text"],
-            template="notification",
-            context={"item": item, "topic": topic},
-        ).send()
+        message.send()
         notification.sent_at = timezone.now()
         notification.save(update_fields=["sent_at"])
     return True
@@ -202,7 +225,7 @@ def notification_digest_send(*, user_id: int) -> int:
         if not rows:
             return 0
         user = rows[0].recipient
-        if not user.is_active or not _can_email(user):
+        if not _can_email(user, user.email):
             Notification.objects.filter(pk__in=[row.pk for row in rows]).delete()
             return 0
         groups: dict[str, list[dict]] = {}
@@ -210,18 +233,26 @@ def notification_digest_send(*, user_id: int) -> int:
             topic = notify.topic_of(row.kind)
             groups.setdefault(topic.label if topic else "Other", []).append(_item(row))
         total = len(rows)
+        context = {
+            **_footer_context(user, ALL_TOPICS),
+            "total": total,
+            "groups": [
+                {
+                    "label": label,
+                    "items": items[:DIGEST_MAX_ITEMS],
+                    "more": len(items) - DIGEST_MAX_ITEMS,
+                }
+                for label, items in groups.items()
+            ],
+        }
         _message(
-            user=user,
-            topic=ALL_TOPICS,
+            to=user.email,
             subject=f"Your daily relcommerce digest: {total} update{'s' if total != 1 else ''}",
-            template="digest",
-            context={
-                "groups": [
-                    {"label": label, "items": items[:DIGEST_MAX_ITEMS], "more": len(items) - DIGEST_MAX_ITEMS}
-                    for label, items in groups.items()
-                ],
-                "total": total,
-            },
+            text=render_to_string("creators/email/digest.txt", context),
+            html=render_to_string("creators/email/digest.html", context),
+            context=context,
         ).send()
-        Notification.objects.filter(pk__in=[row.pk for row in rows]).update(sent_at=timezone.now())
+        Notification.objects.filter(pk__in=[row.pk for row in rows]).update(
+            sent_at=timezone.now()
+        )
     return total

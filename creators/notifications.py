@@ -2,7 +2,7 @@
 marking them read, and email preferences.
 
 Writes are idempotent: rows are unique per (event, recipient, channel) and inserted with
-`ignore_conflicts`, so a dispatch or chunk task that runs twice adds nothing.
+ON CONFLICT DO NOTHING, so a dispatch or chunk task that runs twice adds nothing.
 """
 
 from collections.abc import Iterable, Iterator
@@ -10,8 +10,9 @@ from functools import partial
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
-from django.db import transaction
-from django.db.models import F, Max, QuerySet
+from django.db import connection, transaction
+from django.db.models import Case, Exists, Max, OuterRef, QuerySet, Subquery, Value, When
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
@@ -31,73 +32,112 @@ BELL_CAP = 99  # the bell shows "99+" beyond this, so counting stays bounded
 # --- Writing --------------------------------------------------------------------------
 
 
-def email_modes(*, user_ids: list[int], topic: notify.Topic) -> dict[int, EmailMode]:
-    """Each user's email mode for `topic`; OFF for anyone without a verified address.
-
-    Two queries whatever the number of users: their preference rows and their verified
-    addresses (allauth's EmailAddress for the address they sign in with).
-    """
-    if not topic.emails or not user_ids:
-        return {}
-    chosen = dict(
-        NotificationPreference.objects.filter(user_id__in=user_ids, topic=topic.name).values_list(
-            "user_id", "email_mode"
+def _email_audience(
+    audience: QuerySet, *, field: str, topic: notify.Topic, verified_only: bool
+) -> QuerySet:
+    """(recipient id, is digest) for whoever in `audience` gets email about `topic`: their
+    preference row, else the topic's default; never OFF, and only verified addresses
+    (allauth's primary EmailAddress) unless the kind emails an address of its own."""
+    chosen = NotificationPreference.objects.filter(
+        user_id=OuterRef(field), topic=topic.name
+    ).values("email_mode")[:1]
+    audience = audience.annotate(mode=Coalesce(Subquery(chosen), Value(topic.default.value)))
+    if verified_only:
+        audience = audience.filter(
+            Exists(
+                EmailAddress.objects.filter(user_id=OuterRef(field), verified=True, primary=True)
+            )
         )
+    return (
+        audience.exclude(mode=EmailMode.OFF)
+        .annotate(is_digest=Case(When(mode=EmailMode.DIGEST, then=True), default=False))
+        .values_list(field, "is_digest")
     )
-    verified = set(
-        EmailAddress.objects.filter(
-            user_id__in=user_ids, verified=True, email__iexact=F("user__email")
-        ).values_list("user_id", flat=True)
-    )
-    return {
-        user_id: EmailMode(chosen.get(user_id, topic.default)) if user_id in verified else EmailMode.OFF
-        for user_id in user_ids
-    }
 
 
-def notifications_write(*, event: EngagementEvent, recipient_ids: Iterable[int]) -> int:
-    """Tell `recipient_ids` about `event` in the bell and, per their preference, by email.
+def _insert(rows: QuerySet, *, event: EngagementEvent, channel: str) -> int:
+    """INSERT … SELECT: the rows never pass through Python, so a 1,000-follower chunk is
+    one statement; ON CONFLICT DO NOTHING makes a rerun write nothing."""
+    sql, params = rows.query.sql_with_params()
+    table = connection.ops.quote_name(Notification._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (recipient_id, digest, event_id, kind, channel, created_at) "  # noqa: S608
+            f"SELECT sub.*, %s, %s, %s, %s FROM ({sql}) sub WHERE true ON CONFLICT DO NOTHING",
+            (event.pk, event.kind, channel, event.created_at, *params),
+        )
+        return cursor.rowcount
 
-    Returns how many recipients were considered (the actor and repeats left out).
+
+def notifications_write(
+    *,
+    event: EngagementEvent,
+    audience: QuerySet,
+    field: str,
+    email_audience: QuerySet | None = None,
+    email_field: str | None = None,
+) -> int:
+    """Tell everyone in `audience` (rows whose `field` is a user id) about `event` in the
+    bell and, per their preference, by email — or tell `email_audience` by email when the
+    kind names those apart. The actor is left out of the bell. Returns bell rows added.
     """
     spec = notify.kind_spec(event.kind)
     topic = notify.topic_get(spec.topic) if spec else None
-    ids = [uid for uid in dict.fromkeys(recipient_ids) if uid and uid != event.actor_id]
-    if topic is None or not ids:
+    if topic is None:
         return 0
-    rows = [
-        Notification(recipient_id=uid, event=event, kind=event.kind, created_at=event.created_at)
-        for uid in ids
-    ]
-    modes = email_modes(user_ids=ids, topic=topic)
-    rows += [
-        Notification(
-            recipient_id=uid,
-            event=event,
-            kind=event.kind,
-            channel=NotificationChannel.EMAIL,
-            digest=mode == EmailMode.DIGEST,
-            created_at=event.created_at,
-        )
-        for uid, mode in modes.items()
-        if mode != EmailMode.OFF
-    ]
+    audience = audience.order_by()
+    if event.actor_id:
+        audience = audience.exclude(**{field: event.actor_id})
+    if email_audience is None:
+        email_audience, email_field = audience, field
     with transaction.atomic():
-        Notification.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
-        if any(mode == EmailMode.IMMEDIATE for mode in modes.values()):
-            # Ids are not returned by an insert that ignores conflicts: read back the
-            # immediate rows still unsent (a rerun re-enqueues them; sending is once-only).
+        added = _insert(
+            audience.annotate(is_digest=Value(False)).values_list(field, "is_digest"),
+            event=event,
+            channel=NotificationChannel.IN_APP,
+        )
+        if topic.emails:
+            emailed = _email_audience(
+                email_audience.order_by(),
+                field=email_field,
+                topic=topic,
+                verified_only=spec.render_email is None,
+            )
+            _insert(emailed, event=event, channel=NotificationChannel.EMAIL)
+            # Immediate ones get a send task each; a rerun re-enqueues those still unsent
+            # (sending is once-only), digest ones wait for the daily digest.
             pending = list(
                 Notification.objects.filter(
                     event=event,
-                    recipient_id__in=ids,
                     channel=NotificationChannel.EMAIL,
                     digest=False,
                     sent_at__isnull=True,
+                    recipient_id__in=email_audience.order_by().values(email_field),
                 ).values_list("pk", flat=True)
             )
-            transaction.on_commit(partial(_enqueue_emails, pending))
-    return len(ids)
+            if pending:
+                transaction.on_commit(partial(_enqueue_emails, pending))
+    return added
+
+
+def notifications_write_to(
+    *,
+    event: EngagementEvent,
+    recipient_ids: Iterable[int],
+    email_recipient_ids: Iterable[int] | None = None,
+) -> int:
+    """`notifications_write` for a handful of user ids (a kind's `recipients`)."""
+
+    def users(ids):
+        return User.objects.filter(pk__in=[uid for uid in ids if uid])
+
+    return notifications_write(
+        event=event,
+        audience=users(recipient_ids),
+        field="id",
+        email_audience=users(email_recipient_ids) if email_recipient_ids is not None else None,
+        email_field="id",
+    )
 
 
 def _enqueue_emails(notification_ids: list[int]) -> None:
@@ -140,12 +180,8 @@ def notifications_fanout_chunk(*, event_id: int, after: int, upto: int) -> int:
     if spec is None or spec.audience is None:
         return 0
     field = spec.audience_field
-    ids = list(
-        spec.audience(event)
-        .filter(**{f"{field}__gt": after, f"{field}__lte": upto})
-        .values_list(field, flat=True)
-    )
-    return notifications_write(event=event, recipient_ids=ids)
+    chunk = spec.audience(event).filter(**{f"{field}__gt": after, f"{field}__lte": upto})
+    return notifications_write(event=event, audience=chunk, field=field)
 
 
 def notifications_withdraw(*, event_ids: Iterable[int]) -> int:

@@ -18,7 +18,13 @@ AppConfig.ready(), the kinds of event it records:
 - `describe(event, recipient_id)` is called when a notification is shown or emailed
   (not when it is written), so it reflects the target as it is now; it must not query
   per row beyond `event.target`, `event.actor` and `event.creator`, which are loaded.
-- The actor is never told about their own action.
+- The actor is never told about their own action in the bell.
+- Email goes to the same people unless `email_recipients(event)` names others (order
+  receipts: the buyer is the actor and still gets one), and reads as the generic
+  notification email unless `render_email(notification)` returns a `notify.Email`
+  (subject, text, optional address; None: nothing to send). Preferences per topic and
+  the verified-address rule apply to every email either way; the unsubscribe footer and
+  headers are added around it.
 - A topic groups kinds for email preferences (one choice per topic); `emails=False`
   keeps a topic to the bell (its email goes out another way).
 """
@@ -28,13 +34,20 @@ from dataclasses import dataclass
 
 from django.db.models import QuerySet
 
-from creators.models import EmailMode, EngagementEvent
+from creators.models import EmailMode, EngagementEvent, Notification
 
 
 @dataclass(frozen=True)
 class Description:
     text: str
     url: str = ""
+
+
+@dataclass(frozen=True)
+class Email:
+    subject: str
+    text: str
+    to: str = ""  # empty: the recipient's account address
 
 
 @dataclass(frozen=True)
@@ -53,6 +66,8 @@ class KindSpec:
     recipients: Callable[[EngagementEvent], Iterable[int]] | None = None
     audience: Callable[[EngagementEvent], QuerySet] | None = None
     audience_field: str = "follower_id"
+    email_recipients: Callable[[EngagementEvent], Iterable[int]] | None = None
+    render_email: Callable[[Notification], Email | None] | None = None
 
 
 _TOPICS: dict[str, Topic] = {}
@@ -73,6 +88,8 @@ def kind_register(
     recipients: Callable[[EngagementEvent], Iterable[int]] | None = None,
     audience: Callable[[EngagementEvent], QuerySet] | None = None,
     audience_field: str = "follower_id",
+    email_recipients: Callable[[EngagementEvent], Iterable[int]] | None = None,
+    render_email: Callable[[Notification], Email | None] | None = None,
 ) -> KindSpec:
     if topic not in _TOPICS:
         raise LookupError(f"register topic {topic!r} before kind {kind!r}")
@@ -85,6 +102,8 @@ def kind_register(
         recipients=recipients,
         audience=audience,
         audience_field=audience_field,
+        email_recipients=email_recipients,
+        render_email=render_email,
     )
     _KINDS[str(kind)] = spec
     return spec

@@ -173,7 +173,6 @@ CELERY_TASK_ROUTES = {
     "creators.tasks.notification_email_send_task": {"queue": "email"},
     "creators.tasks.notification_digest_send_task": {"queue": "email"},
     "creators.tasks.notification_digests_send_task": {"queue": "email"},
-    "shops.tasks.order_email_task": {"queue": "email"},
     "*.rollup_*_task": {"queue": "rollups"},
 }
 CELERY_BEAT_SCHEDULE = {

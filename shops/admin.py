@@ -151,7 +151,6 @@ class OrderAdmin(admin.ModelAdmin):
         "delivered_at",
         "cancelled_at",
         "stock_returned",
-        "emails_sent",
         "created_at",
         "updated_at",
     ]

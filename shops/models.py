@@ -252,12 +252,6 @@ class Order(TimeStampedModel):
     stock_returned = models.BooleanField(
         default=False, help_text="Set when a cancellation put the units back (only ever once)."
     )
-    emails_sent = models.JSONField(
-        default=list,
-        blank=True,
-        editable=False,
-        help_text="Which order emails went out, so a retried task never sends one twice.",
-    )
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -1,13 +1,11 @@
-"""Order events in the bell, for the buyer and the shop's creator.
-
-Order *emails* keep their own path (shops/emails.py: the shop's templates, sent to the
-address given at checkout, once per order and event), so the "orders" topic is bell-only.
-"""
+"""Order events for the buyer and the shop's creator: in the bell, and by email in the
+shop's own words (shops/emails.py)."""
 
 from django.urls import reverse
 
 from creators import notify
 from creators.models import EmailMode, EngagementEvent, EventKind
+from shops.emails import order_email_recipients, order_email_render
 
 # kind -> (what the buyer reads, what the creator reads); {n} is the order number.
 _TEXTS = {
@@ -39,6 +37,16 @@ def _describe(event: EngagementEvent, recipient_id: int) -> notify.Description:
 
 
 def register() -> None:
-    notify.topic_register("orders", label="Orders", default=EmailMode.IMMEDIATE, emails=False)
+    notify.topic_register(
+        "orders", label="Your orders and your shop’s orders", default=EmailMode.IMMEDIATE
+    )
     for kind in _TEXTS:
-        notify.kind_register(kind, topic="orders", recipients=_recipients, describe=_describe)
+        notify.kind_register(
+            kind,
+            topic="orders",
+            recipients=_recipients,
+            describe=_describe,
+            # The buyer gets a receipt of their own order, unlike the bell's rule.
+            email_recipients=order_email_recipients,
+            render_email=order_email_render,
+        )

@@ -119,8 +119,10 @@ def test_order_events_notify_buyer_and_creator(creator, fan, django_capture_on_c
             )
     recipients = set(Notification.objects.filter(channel=IN_APP).values_list("recipient", flat=True))
     assert recipients == {fan.pk, creator.user.pk}
-    # Order email keeps its own path (shops/emails.py): the "orders" topic is bell-only.
-    assert not Notification.objects.filter(channel=EMAIL).exists()
+    # The shipping email goes to the buyer only, in the shop's words.
+    assert list(Notification.objects.filter(channel=EMAIL).values_list("recipient", flat=True)) == [
+        fan.pk
+    ]
 
 
 # --- Email --------------------------------------------------------------------------------
@@ -297,7 +299,7 @@ def test_settings_page_saves_a_choice_per_topic(client, fan):
     client.force_login(fan)
     url = reverse("creators:notification_settings")
     page = client.get(url).text
-    assert "New posts from creators you follow" in page and "Orders" not in page
+    assert "New posts from creators you follow" in page and "shop’s orders" in page
     modes = notifications.preferences_for_user(user=fan)
     assert modes["posts"] == "digest" and modes["comments"] == "immediate"
     response = client.post(url, {**modes, "posts": "off"})
