@@ -65,9 +65,7 @@ def event_dispatch(*, event_id: int) -> bool:
     from creators import notifications, notify
     from creators.tasks import notifications_fanout_chunk_task
 
-    event = (
-        EngagementEvent.objects.select_related("creator", "actor").filter(pk=event_id).first()
-    )
+    event = EngagementEvent.objects.select_related("creator", "actor").filter(pk=event_id).first()
     if event is None or event.dispatched_at is not None:
         return False
     spec = notify.kind_spec(event.kind)

@@ -228,9 +228,13 @@ class Notification(models.Model):
     email went out; `digest` rows wait for the daily digest instead of going out at once.
     """
 
-    recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
+    # No single-column indexes: the unique (event, …) and list (recipient, …) indexes
+    # below lead with these columns; four indexes, not six, on a table fan-out fills fast.
+    recipient = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="notifications", db_index=False
+    )
     event = models.ForeignKey(
-        EngagementEvent, on_delete=models.CASCADE, related_name="notifications"
+        EngagementEvent, on_delete=models.CASCADE, related_name="notifications", db_index=False
     )
     kind = models.CharField(max_length=32, choices=EventKind.choices)
     channel = models.CharField(

@@ -14,7 +14,6 @@ from django.conf import settings
 from django.core import signing
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.db.models import F
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -252,7 +251,5 @@ def notification_digest_send(*, user_id: int) -> int:
             html=render_to_string("creators/email/digest.html", context),
             context=context,
         ).send()
-        Notification.objects.filter(pk__in=[row.pk for row in rows]).update(
-            sent_at=timezone.now()
-        )
+        Notification.objects.filter(pk__in=[row.pk for row in rows]).update(sent_at=timezone.now())
     return total

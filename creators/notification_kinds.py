@@ -12,7 +12,9 @@ def _fan_name(event: EngagementEvent) -> str:
 
 
 def _describe_follow(event: EngagementEvent, recipient_id: int) -> notify.Description:
-    return notify.Description(f"{_fan_name(event)} started following you", reverse("creators:studio"))
+    return notify.Description(
+        f"{_fan_name(event)} started following you", reverse("creators:studio")
+    )
 
 
 def _describe_post(event: EngagementEvent, recipient_id: int) -> notify.Description:

@@ -214,8 +214,10 @@ def notification_unread_count(*, user: User) -> int:
 
 def notification_list_for_user(*, user: User) -> QuerySet[Notification]:
     """Newest first, with what `describe` reads: the event, its actor, creator, target."""
-    return _bell(user).select_related("event__actor", "event__creator").prefetch_related(
-        "event__target"
+    return (
+        _bell(user)
+        .select_related("event__actor", "event__creator")
+        .prefetch_related("event__target")
     )
 
 
@@ -274,4 +276,3 @@ def preferences_set(*, user: User, modes: dict[str, str]) -> None:
                 sent_at__isnull=True,
                 kind__in=notify.kinds_of_topics(off),
             ).delete()
-

@@ -30,7 +30,9 @@ def _describe(event: EngagementEvent, recipient_id: int) -> notify.Description:
         )
     return notify.Description(
         creator_text.format(
-            n=number, amount=event.payload.get("amount", ""), currency=event.payload.get("currency", "")
+            n=number,
+            amount=event.payload.get("amount", ""),
+            currency=event.payload.get("currency", ""),
         ),
         reverse("shops:studio_order", args=[number]),
     )

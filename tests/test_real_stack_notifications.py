@@ -28,8 +28,8 @@ from creators.models import (
 )
 from creators.tasks import events_sweep_undispatched_task
 from relcommerce.celery import app as celery_app
-from tests.factories import UserFactory, follow_recorded
-from tests.test_real_stack import _wait_for, broker_at  # noqa: F401 (a fixture)
+from tests.factories import follow_recorded
+from tests.test_real_stack import _wait_for
 
 pytestmark = [pytest.mark.real_stack, pytest.mark.django_db(transaction=True)]
 
@@ -42,7 +42,9 @@ def _in_app(**filters):
 
 
 def test_a_committed_follow_gives_the_creator_one_notification_and_one_email(creator, fan):
-    NotificationPreference.objects.create(user=creator.user, topic="follows", email_mode="immediate")
+    NotificationPreference.objects.create(
+        user=creator.user, topic="follows", email_mode="immediate"
+    )
     mail.outbox = []
     with start_worker(celery_app, pool="solo", perform_ping_check=False, queues=QUEUES):
         follow_recorded(fan=fan, creator=creator)
@@ -68,7 +70,9 @@ def test_broker_down_at_request_time_then_the_sweeper_delivers_once(
         events_sweep_undispatched_task.delay()  # a second sweep, racing the first
         assert _wait_for(lambda: _in_app().exists())
         assert _wait_for(
-            lambda: EngagementEvent.objects.filter(pk=event.pk, dispatched_at__isnull=False).exists()
+            lambda: EngagementEvent.objects.filter(
+                pk=event.pk, dispatched_at__isnull=False
+            ).exists()
         )
         time.sleep(1)
     assert list(_in_app().values_list("recipient", flat=True)) == [creator.user.pk]
@@ -77,9 +81,19 @@ def test_broker_down_at_request_time_then_the_sweeper_delivers_once(
 def _worker(env) -> subprocess.Popen:
     return subprocess.Popen(
         [
-            sys.executable, "-m", "celery", "-A", "relcommerce", "worker",
-            "-Q", ",".join(QUEUES), "--concurrency=2", "--loglevel=WARNING",
-            "--without-gossip", "--without-mingle", "--without-heartbeat",
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "relcommerce",
+            "worker",
+            "-Q",
+            ",".join(QUEUES),
+            "--concurrency=2",
+            "--loglevel=WARNING",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
         ],
         cwd=ROOT,
         env=env,

@@ -136,9 +136,21 @@ def main() -> int:
     workers = [
         subprocess.Popen(
             [
-                sys.executable, "-m", "celery", "-A", "relcommerce", "worker", "--pool=solo",
-                "-Q", QUEUES, "-n", f"bench{n}@%h", "--loglevel=WARNING",
-                "--without-gossip", "--without-mingle", "--without-heartbeat",
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "relcommerce",
+                "worker",
+                "--pool=solo",
+                "-Q",
+                QUEUES,
+                "-n",
+                f"bench{n}@%h",
+                "--loglevel=WARNING",
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
             ],
             cwd=ROOT,
             env=env,
@@ -190,7 +202,9 @@ def main() -> int:
 
         # Steady stream of single-recipient events: follows of another creator.
         print(f"latency: {args.latency_events} follows at {args.latency_rate}/s…", flush=True)
-        fans = list(User.objects.filter(email__startswith="fan").order_by("pk")[: args.latency_events])
+        fans = list(
+            User.objects.filter(email__startswith="fan").order_by("pk")[: args.latency_events]
+        )
         commits: dict[int, float] = {}
         seen: dict[int, float] = {}
         stop = threading.Event()

@@ -115,9 +115,16 @@ def test_order_events_notify_buyer_and_creator(creator, fan, django_capture_on_c
                 actor=admin,
                 creator=creator,
                 target=order,
-                payload={"order": order.number, "amount": "10.00", "currency": "EUR", "buyer_id": fan.pk},
+                payload={
+                    "order": order.number,
+                    "amount": "10.00",
+                    "currency": "EUR",
+                    "buyer_id": fan.pk,
+                },
             )
-    recipients = set(Notification.objects.filter(channel=IN_APP).values_list("recipient", flat=True))
+    recipients = set(
+        Notification.objects.filter(channel=IN_APP).values_list("recipient", flat=True)
+    )
     assert recipients == {fan.pk, creator.user.pk}
     # The shipping email goes to the buyer only, in the shop's words.
     assert list(Notification.objects.filter(channel=EMAIL).values_list("recipient", flat=True)) == [
@@ -131,7 +138,9 @@ def test_order_events_notify_buyer_and_creator(creator, fan, django_capture_on_c
 def test_immediate_email_goes_out_once_with_unsubscribe_headers(
     creator, fan, mailoutbox, django_capture_on_commit_callbacks
 ):
-    NotificationPreference.objects.create(user=creator.user, topic="follows", email_mode="immediate")
+    NotificationPreference.objects.create(
+        user=creator.user, topic="follows", email_mode="immediate"
+    )
     with django_capture_on_commit_callbacks(execute=True):
         follow_recorded(fan=fan, creator=creator)
     assert len(mailoutbox) == 1
@@ -152,7 +161,9 @@ def test_immediate_email_goes_out_once_with_unsubscribe_headers(
 
 
 def test_unverified_address_gets_no_email(creator, mailoutbox, django_capture_on_commit_callbacks):
-    NotificationPreference.objects.create(user=creator.user, topic="follows", email_mode="immediate")
+    NotificationPreference.objects.create(
+        user=creator.user, topic="follows", email_mode="immediate"
+    )
     from allauth.account.models import EmailAddress
 
     EmailAddress.objects.filter(user=creator.user).update(verified=False)
@@ -182,7 +193,9 @@ def test_daily_digest_groups_everything_waiting_into_one_email(
     assert len(mailoutbox) == 1
     body = mailoutbox[0].body
     assert "3 updates" in mailoutbox[0].subject
-    assert "posted “Spring glazes”" in body and "New risograph run" in body and "Studio tour" in body
+    assert (
+        "posted “Spring glazes”" in body and "New risograph run" in body and "Studio tour" in body
+    )
     notification_digests_send_task.delay()
     assert len(mailoutbox) == 1  # nothing waits any more
 
@@ -208,9 +221,9 @@ def test_unsubscribe_link_works_signed_out_and_asks_before_changing(client, fan)
 
 def test_unsubscribe_from_all_turns_every_topic_off(client, fan):
     client.post(reverse("creators:unsubscribe", args=[_token(fan, "all")]))
-    assert set(NotificationPreference.objects.filter(user=fan).values_list("email_mode", flat=True)) == {
-        "off"
-    }
+    assert set(
+        NotificationPreference.objects.filter(user=fan).values_list("email_mode", flat=True)
+    ) == {"off"}
     assert NotificationPreference.objects.filter(user=fan).count() >= 4
 
 
@@ -285,7 +298,9 @@ def test_mark_one_and_all_read(client, creator, django_capture_on_commit_callbac
     assert "unread" not in client.get(reverse("creators:notifications")).text
 
 
-def test_another_users_notification_is_404(client, creator, fan, django_capture_on_commit_callbacks):
+def test_another_users_notification_is_404(
+    client, creator, fan, django_capture_on_commit_callbacks
+):
     _notify_follows(creator, 1, django_capture_on_commit_callbacks)
     client.force_login(fan)
     note = _bell(creator.user).get()
