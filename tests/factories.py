@@ -180,3 +180,21 @@ def follow_recorded(*, fan: User, creator: CreatorProfile) -> Follow:
         follow = Follow.objects.create(follower=fan, followed=creator.user)
         event_record(kind=EventKind.FOLLOW, actor=fan, creator=creator, target=follow)
     return follow
+
+
+def post_published_recorded(*, creator: CreatorProfile, title: str = "Spring glazes"):
+    """A post_published event as the social feature's publish service records it; its
+    target is the creator page until posts exist."""
+    from django.db import transaction
+
+    from creators.events import event_record
+    from creators.models import EventKind
+
+    with transaction.atomic():
+        return event_record(
+            kind=EventKind.POST_PUBLISHED,
+            actor=creator.user,
+            creator=creator,
+            target=creator,
+            payload={"title": title},
+        )

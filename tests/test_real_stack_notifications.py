@@ -5,18 +5,14 @@ Run by .ci/run's second pass (DATABASE_URL and REDIS_URL set); skipped otherwise
 
 import os
 import signal
-import subprocess
-import sys
 import time
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from celery.contrib.testing.worker import start_worker
 from django.core import mail
-from django.db import connection, transaction
+from django.db import connection
 
-from creators import events
 from creators.models import (
     EngagementEvent,
     EventKind,
@@ -28,12 +24,12 @@ from creators.models import (
 )
 from creators.tasks import events_sweep_undispatched_task
 from relcommerce.celery import app as celery_app
-from tests.factories import follow_recorded
+from tests.factories import follow_recorded, post_published_recorded
 from tests.test_real_stack import _wait_for
+from tests.workers import celery_worker
 
 pytestmark = [pytest.mark.real_stack, pytest.mark.django_db(transaction=True)]
 
-ROOT = Path(__file__).resolve().parent.parent
 QUEUES = ["default", "events", "fanout", "email"]
 
 
@@ -78,29 +74,8 @@ def test_broker_down_at_request_time_then_the_sweeper_delivers_once(
     assert list(_in_app().values_list("recipient", flat=True)) == [creator.user.pk]
 
 
-def _worker(env) -> subprocess.Popen:
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "relcommerce",
-            "worker",
-            "-Q",
-            ",".join(QUEUES),
-            "--concurrency=2",
-            "--loglevel=WARNING",
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-        ],
-        cwd=ROOT,
-        env=env,
-        start_new_session=True,  # its own process group, killed as one
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+def _worker(env):
+    return celery_worker(env=env, queues=",".join(QUEUES), args=("--concurrency=2",))
 
 
 def _seed_followers(creator, count):
@@ -124,14 +99,7 @@ def test_a_worker_killed_mid_fan_out_loses_and_duplicates_nothing(creator):
     }
     worker = _worker(env)
     try:
-        with transaction.atomic():
-            event = events.event_record(
-                kind=EventKind.POST_PUBLISHED,
-                actor=creator.user,
-                creator=creator,
-                target=creator,
-                payload={"title": "Big news"},
-            )
+        event = post_published_recorded(creator=creator, title="Big news")
         # Given a fan-out under way…
         assert _wait_for(lambda: _in_app(event=event).exists(), timeout=60)
         os.killpg(worker.pid, signal.SIGKILL)  # …the worker dies without warning

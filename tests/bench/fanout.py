@@ -31,7 +31,8 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.workers import ROOT, celery_worker
+
 QUEUES = "default,events,fanout,email,rollups"
 
 
@@ -110,6 +111,7 @@ def main() -> int:
 
     from creators import events
     from creators.models import CreatorProfile, EventKind, Follow, Notification, User
+    from tests.factories import post_published_recorded
 
     redis.Redis.from_url(args.redis_url).flushdb()
 
@@ -134,41 +136,12 @@ def main() -> int:
     seed_seconds = time.monotonic() - started
 
     workers = [
-        subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "relcommerce",
-                "worker",
-                "--pool=solo",
-                "-Q",
-                QUEUES,
-                "-n",
-                f"bench{n}@%h",
-                "--loglevel=WARNING",
-                "--without-gossip",
-                "--without-mingle",
-                "--without-heartbeat",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+        celery_worker(env=env, queues=QUEUES, args=("--pool=solo", "-n", f"bench{n}@%h"))
         for n in range(args.workers)
     ]
 
     def post(creator: CreatorProfile, title: str):
-        with transaction.atomic():
-            event = events.event_record(
-                kind=EventKind.POST_PUBLISHED,
-                actor=creator.user,
-                creator=creator,
-                target=creator,
-                payload={"title": title},
-            )
+        event = post_published_recorded(creator=creator, title=title)
         return event, time.monotonic()
 
     def visible(event) -> int:

@@ -14,7 +14,7 @@ from creators.models import (
     NotificationPreference,
 )
 from creators.tasks import event_dispatch_task, notifications_fanout_chunk_task
-from tests.factories import UserFactory, follow_recorded
+from tests.factories import UserFactory, follow_recorded, post_published_recorded
 
 pytestmark = pytest.mark.django_db
 
@@ -26,16 +26,8 @@ def _bell(user):
     return Notification.objects.filter(recipient=user, channel=IN_APP)
 
 
-def _post(creator, *, title="Spring glazes", capture=None):
-    """A post_published event with a fake target (the creator page) and payload."""
-    with transaction.atomic():
-        return events.event_record(
-            kind=EventKind.POST_PUBLISHED,
-            actor=creator.user,
-            creator=creator,
-            target=creator,
-            payload={"title": title},
-        )
+def _post(creator, *, title="Spring glazes"):
+    return post_published_recorded(creator=creator, title=title)
 
 
 # --- Recipients per kind ----------------------------------------------------------------
