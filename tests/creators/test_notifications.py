@@ -315,3 +315,14 @@ def test_settings_page_saves_a_choice_per_topic(client, fan):
     bad = client.post(url, {**modes, "posts": "loud"})
     assert bad.status_code == 200 and "Select a valid choice" in bad.text
     assert notifications.preferences_for_user(user=fan)["posts"] == "off"
+
+
+def test_withdrawing_takes_back_unread_and_unsent_but_not_what_was_seen(
+    creator, django_capture_on_commit_callbacks
+):
+    _notify_follows(creator, 2, django_capture_on_commit_callbacks)
+    seen, unseen = _bell(creator.user).order_by("id")
+    notifications.notification_mark_read(notification=seen)
+    notifications.notifications_withdraw(event_ids=[seen.event_id, unseen.event_id])
+    assert list(_bell(creator.user)) == [seen]
+    assert not Notification.objects.filter(channel=EMAIL, sent_at__isnull=True).exists()
