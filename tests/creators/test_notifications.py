@@ -67,6 +67,22 @@ def test_a_post_reaches_every_current_follower_but_not_the_actor(
     }
 
 
+def test_a_fan_who_unfollows_while_the_fan_out_is_queued_is_not_told(
+    creator, django_capture_on_commit_callbacks, monkeypatch
+):
+    stays, leaves = UserFactory.create_batch(2)
+    for fan in (stays, leaves):
+        Follow.objects.create(follower=fan, followed=creator.user)
+    queued = []
+    monkeypatch.setattr(notifications_fanout_chunk_task, "delay", lambda *a: queued.append(a))
+    with django_capture_on_commit_callbacks(execute=True):
+        _post(creator)
+    Follow.objects.filter(follower=leaves).delete()  # before the chunk task runs
+    for args in queued:
+        notifications_fanout_chunk_task.apply(args=args)
+    assert list(Notification.objects.values_list("recipient", flat=True).distinct()) == [stays.pk]
+
+
 def test_fan_out_to_2500_followers_runs_in_chunks_of_1000(
     creator, settings, django_capture_on_commit_callbacks, monkeypatch
 ):
