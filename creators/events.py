@@ -16,6 +16,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
 from django.utils import timezone
 
+from creators import notifications, notify
 from creators.models import CreatorProfile, EngagementEvent, EventKind, User
 
 logger = logging.getLogger(__name__)
@@ -62,7 +63,6 @@ def event_dispatch(*, event_id: int) -> bool:
     only after all of that, so a crash before then leaves it for the sweeper, and a rerun
     writes nothing twice (unique notifications, idempotent chunks).
     """
-    from creators import notifications, notify
     from creators.tasks import notifications_fanout_chunk_task
 
     event = EngagementEvent.objects.select_related("creator", "actor").filter(pk=event_id).first()

@@ -13,7 +13,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from creators import notification_emails, notifications, notify
+from creators import notification_emails, notifications
 from creators.forms import NotificationSettingsForm
 from creators.ratelimits import rate_limited
 
@@ -32,21 +32,14 @@ def notification_list(request):
     page = Paginator(
         notifications.notification_list_for_user(user=request.user), PER_PAGE
     ).get_page(request.GET.get("page"))
-    days: list[dict] = []
-    for notification in page:
-        day = timezone.localdate(notification.created_at)
-        if not days or days[-1]["day"] != day:
-            days.append({"day": day, "items": []})
-        days[-1]["items"].append(
-            {
-                "notification": notification,
-                "about": notify.describe(notification.event, notification.recipient_id),
-            }
-        )
     return render(
         request,
         "creators/notifications.html",
-        {"page": page, "days": days, "today": timezone.localdate()},
+        {
+            "page": page,
+            "days": notifications.notifications_by_day(page),
+            "today": timezone.localdate(),
+        },
     )
 
 

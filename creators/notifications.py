@@ -6,6 +6,8 @@ ON CONFLICT DO NOTHING, so a dispatch or chunk task that runs twice adds nothing
 """
 
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date
 from functools import partial
 
 from allauth.account.models import EmailAddress
@@ -199,6 +201,25 @@ def notifications_withdraw(*, event_ids: Iterable[int]) -> int:
 
 
 # --- Reading and marking read ---------------------------------------------------------
+
+
+@dataclass
+class Day:
+    day: date
+    items: list[tuple[Notification, notify.Description]] = field(default_factory=list)
+
+
+def notifications_by_day(page: Iterable[Notification]) -> list[Day]:
+    """One page of the bell grouped by local day, each with how it reads now."""
+    days: list[Day] = []
+    for notification in page:
+        day = timezone.localdate(notification.created_at)
+        if not days or days[-1].day != day:
+            days.append(Day(day))
+        days[-1].items.append(
+            (notification, notify.describe(notification.event, notification.recipient_id))
+        )
+    return days
 
 
 def _bell(user: User) -> QuerySet[Notification]:

@@ -29,6 +29,7 @@ AppConfig.ready(), the kinds of event it records:
   keeps a topic to the bell (its email goes out another way).
 """
 
+import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -69,6 +70,8 @@ class KindSpec:
     email_recipients: Callable[[EngagementEvent], Iterable[int]] | None = None
     render_email: Callable[[Notification], Email | None] | None = None
 
+
+logger = logging.getLogger(__name__)
 
 _TOPICS: dict[str, Topic] = {}
 _KINDS: dict[str, KindSpec] = {}
@@ -132,12 +135,13 @@ def kinds_of_topics(names: Iterable[str]) -> list[str]:
 
 
 def describe(event: EngagementEvent, recipient_id: int) -> Description:
-    """How a notification reads now; a kind nobody registers (or a vanished target)
-    still reads as something rather than breaking the page."""
+    """How a notification reads now. A kind nobody registers, or one whose target or
+    payload no longer fits its `describe` (a deleted post), still reads as something
+    instead of breaking the page; the latter is logged so a real bug is seen."""
     spec = _KINDS.get(event.kind)
     if spec is not None:
         try:
             return spec.describe(event, recipient_id)
         except (AttributeError, KeyError, TypeError):
-            pass
+            logger.warning("cannot describe event %s (%s)", event.pk, event.kind, exc_info=True)
     return Description(event.get_kind_display())
