@@ -17,7 +17,8 @@ class CreatorsConfig(AppConfig):
     verbose_name = "Creators and relationships"
 
     def ready(self):
-        from creators import pagecache
+        from creators import notification_kinds, pagecache
 
         post_migrate.connect(_name_site, sender=self, dispatch_uid="creators.name_site")
         pagecache.connect()
+        notification_kinds.register()

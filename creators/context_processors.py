@@ -1,3 +1,5 @@
+from functools import cache
+
 from django.utils.functional import SimpleLazyObject
 
 from creators import pagecache
@@ -25,3 +27,10 @@ def page_cache(request):
     if pagecache.rendering_for_cache(request):
         return {"csrf_token": pagecache.CSRF_SENTINEL}
     return {}
+
+
+def notification_bell(request):
+    """`bell_count` for the header: one bounded COUNT, run only when the nav shows it."""
+    from creators.notifications import notification_unread_count
+
+    return {"bell_count": cache(lambda: notification_unread_count(user=request.user))}

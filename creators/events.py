@@ -16,6 +16,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
 from django.utils import timezone
 
+from creators import notifications, notify
 from creators.models import CreatorProfile, EngagementEvent, EventKind, User
 
 logger = logging.getLogger(__name__)
@@ -54,11 +55,29 @@ def _enqueue_dispatch(event_id: int) -> None:
 
 
 def event_dispatch(*, event_id: int) -> bool:
-    """Handle one event; safe to run any number of times. Returns whether it did work.
+    """Notify whoever the event's kind names (creators/notify.py); safe to run any number
+    of times. Returns whether it did work.
 
-    Recipients and notifications arrive with the engagement issue; today dispatching
-    marks the event handled, so the sweeper knows it need not be enqueued again.
+    Direct recipients are written here; a follower audience is split into keyset chunks,
+    each enqueued as its own task on the `fanout` queue. The event is marked dispatched
+    only after all of that, so a crash before then leaves it for the sweeper, and a rerun
+    writes nothing twice (unique notifications, idempotent chunks).
     """
+    from creators.tasks import notifications_fanout_chunk_task
+
+    event = EngagementEvent.objects.select_related("creator", "actor").filter(pk=event_id).first()
+    if event is None or event.dispatched_at is not None:
+        return False
+    spec = notify.kind_spec(event.kind)
+    if spec is not None and spec.recipients is not None:
+        notifications.notifications_write_to(
+            event=event,
+            recipient_ids=spec.recipients(event),
+            email_recipient_ids=spec.email_recipients(event) if spec.email_recipients else None,
+        )
+    if spec is not None and spec.audience is not None:
+        for after, upto in notifications.fanout_chunks(event=event):
+            notifications_fanout_chunk_task.delay(event.pk, after, upto)
     updated = EngagementEvent.objects.filter(pk=event_id, dispatched_at__isnull=True).update(
         dispatched_at=timezone.now()
     )

@@ -56,3 +56,20 @@ class AccountForm(forms.ModelForm):
         model = User
         fields = ["name"]
         help_texts = {"name": "Optional. Shown only where you choose to be shown."}
+
+
+class NotificationSettingsForm(forms.Form):
+    """One choice per email topic (creators/notify.py), built from the registry."""
+
+    def __init__(self, *args, **kwargs):
+        from creators import notify
+        from creators.models import EmailMode
+
+        super().__init__(*args, **kwargs)
+        for topic in notify.topics_with_email():
+            self.fields[topic.name] = forms.ChoiceField(
+                label=topic.label,
+                choices=EmailMode.choices,
+                widget=forms.RadioSelect,
+                help_text=f"Default: {topic.default.label.lower()}.",
+            )

@@ -155,7 +155,11 @@ class Follow(models.Model):
                 condition=~models.Q(follower=models.F("followed")), name="follow_not_self"
             ),
         ]
-        indexes = [models.Index(fields=["followed", "-created_at"], name="follow_followed_idx")]
+        indexes = [
+            models.Index(fields=["followed", "-created_at"], name="follow_followed_idx"),
+            # Fan-out walks one creator's followers in follower-id order (keyset chunks).
+            models.Index(fields=["followed", "follower"], name="follow_fanout_idx"),
+        ]
 
     def __str__(self):
         return f"{self.follower_id} → {self.followed_id}"
@@ -310,6 +314,10 @@ class Post(TimeStampedModel):
 
     def __str__(self):
         return f"post #{self.pk} by {self.creator_id}"
+
+    def get_absolute_url(self) -> str:
+        handle = self.creator.creator_profile.handle
+        return reverse("creators:post", kwargs={"handle": handle, "post_id": self.pk})
 
     @property
     def is_published(self) -> bool:
@@ -546,3 +554,89 @@ class Report(models.Model):
 
     def __str__(self):
         return f"report #{self.pk} ({self.get_status_display()})"
+
+
+class NotificationChannel(models.TextChoices):
+    IN_APP = "in_app", "In the app"
+    EMAIL = "email", "Email"
+
+
+class EmailMode(models.TextChoices):
+    IMMEDIATE = "immediate", "Right away"
+    DIGEST = "digest", "In a daily digest"
+    OFF = "off", "Never"
+
+
+class Notification(models.Model):
+    """One event told to one person on one channel (the bell, or an email).
+
+    Unique per (event, recipient, channel), so a dispatch or fan-out chunk that runs twice
+    writes nothing twice. Email rows are an outbox too: `sent_at` stays empty until the
+    email went out; `digest` rows wait for the daily digest instead of going out at once.
+    """
+
+    # No single-column indexes: the unique (event, …) and list (recipient, …) indexes
+    # below lead with these columns; four indexes, not six, on a table fan-out fills fast.
+    recipient = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="notifications", db_index=False
+    )
+    event = models.ForeignKey(
+        EngagementEvent, on_delete=models.CASCADE, related_name="notifications", db_index=False
+    )
+    kind = models.CharField(max_length=32, choices=EventKind.choices)
+    channel = models.CharField(
+        max_length=8, choices=NotificationChannel.choices, default=NotificationChannel.IN_APP
+    )
+    digest = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["event", "recipient", "channel"], name="notification_unique"
+            ),
+        ]
+        indexes = [
+            # The notifications page: one person's bell rows, newest first.
+            models.Index(
+                fields=["recipient", "channel", "-created_at"], name="notification_list_idx"
+            ),
+            # The bell's unread count.
+            models.Index(
+                fields=["recipient"],
+                condition=models.Q(channel="in_app", read_at__isnull=True),
+                name="notification_unread_idx",
+            ),
+            # The digest job: email rows still waiting, per person.
+            models.Index(
+                fields=["recipient", "created_at"],
+                condition=models.Q(channel="email", digest=True, sent_at__isnull=True),
+                name="notification_digest_idx",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.kind} → {self.recipient_id} ({self.channel})"
+
+
+class NotificationPreference(models.Model):
+    """How one person wants email about one topic; no row means the topic's default."""
+
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="notification_preferences"
+    )
+    topic = models.CharField(max_length=32)
+    email_mode = models.CharField(max_length=12, choices=EmailMode.choices)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["topic"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "topic"], name="notification_pref_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.user_id} {self.topic}: {self.email_mode}"

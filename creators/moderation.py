@@ -17,6 +17,7 @@ from creators.models import (
     Block,
     Comment,
     CreatorProfile,
+    EngagementEvent,
     EventKind,
     Post,
     Report,
@@ -36,6 +37,8 @@ def comment_set_hidden(*, comment: Comment, hidden: bool) -> bool:
             is_hidden=hidden
         )
         pagecache.touch_creators([comment.creator_id])
+        if changed and hidden:
+            _withdraw_notifications([comment.pk])
         return bool(changed)
 
 
@@ -113,6 +116,7 @@ def reports_hide(*, reports: QuerySet[Report], staff: User) -> tuple[int, int]:
             reports.filter(comment__isnull=False).values_list("comment_id", flat=True)
         )
         Comment.objects.filter(pk__in=comment_ids).update(is_hidden=True)
+        _withdraw_notifications(comment_ids)
         pagecache.touch_creators(Comment.objects.filter(pk__in=comment_ids).values("creator_id"))
         _resolve(
             Report.objects.filter(comment_id__in=comment_ids),
@@ -150,3 +154,15 @@ def reports_suspend_authors(*, reports: QuerySet[Report], staff: User) -> int:
             staff=staff,
         )
     return len(suspended_ids)
+
+
+def _withdraw_notifications(comment_ids) -> None:
+    """Nobody is told about a hidden comment: unread and unsent notifications go."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from creators.notifications import notifications_withdraw
+
+    events = EngagementEvent.objects.filter(
+        target_type=ContentType.objects.get_for_model(Comment), target_id__in=list(comment_ids)
+    )
+    notifications_withdraw(event_ids=events.values_list("pk", flat=True))

@@ -1,11 +1,13 @@
 """Celery tasks of the engagement pipeline: thin, take ids, safe to run twice."""
 
+from smtplib import SMTPException
+
 from celery import shared_task
 from django.conf import settings
 from django.db import DatabaseError
 from django.utils import timezone
 
-from creators import events, posts
+from creators import events, notification_emails, notifications, posts
 
 RETRY = {
     "autoretry_for": (DatabaseError, ConnectionError),
@@ -37,3 +39,29 @@ def events_sweep_undispatched_task() -> int:
 def posts_publish_due_task() -> int:
     """Publish scheduled posts whose time has come (idempotent: see creators.posts)."""
     return posts.posts_publish_due()
+
+
+@shared_task(**RETRY)
+def notifications_fanout_chunk_task(event_id: int, after: int, upto: int) -> None:
+    notifications.notifications_fanout_chunk(event_id=event_id, after=after, upto=upto)
+
+
+@shared_task(**{**RETRY, "autoretry_for": (DatabaseError, ConnectionError, SMTPException)})
+def notification_email_send_task(notification_id: int) -> None:
+    notification_emails.notification_email_send(notification_id=notification_id)
+
+
+@shared_task(**{**RETRY, "autoretry_for": (DatabaseError, ConnectionError, SMTPException)})
+def notification_digest_send_task(user_id: int) -> None:
+    notification_emails.notification_digest_send(user_id=user_id)
+
+
+@shared_task(**RETRY)
+def notification_digests_send_task() -> int:
+    """Daily (beat): one digest task per person with digest email waiting."""
+    after, count = 0, 0
+    while ids := notification_emails.digest_recipient_ids(after=after):
+        for user_id in ids:
+            notification_digest_send_task.delay(user_id)
+        after, count = ids[-1], count + len(ids)
+    return count

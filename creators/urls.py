@@ -1,6 +1,6 @@
 from django.urls import path
 
-from creators import comment_views, follow_views, post_views, views
+from creators import comment_views, follow_views, notification_views, post_views, views
 
 app_name = "creators"
 
@@ -8,6 +8,27 @@ urlpatterns = [
     path("creators/", views.creator_list, name="list"),
     path("studio/", views.studio, name="studio"),
     path("account/", views.account, name="account"),
+    path(
+        "account/notifications/",
+        notification_views.notification_settings,
+        name="notification_settings",
+    ),
+    path("notifications/", notification_views.notification_list, name="notifications"),
+    path(
+        "notifications/<int:notification_id>/read/",
+        notification_views.notification_read,
+        name="notification_read",
+    ),
+    path(
+        "notifications/read-all/",
+        notification_views.notifications_read_all,
+        name="notifications_read_all",
+    ),
+    path(
+        "notifications/unsubscribe/<str:token>/",
+        notification_views.unsubscribe,
+        name="unsubscribe",
+    ),
     path("@<str:handle>/", views.creator_detail, name="detail"),
     path("@<str:handle>/edit/", views.creator_edit, name="edit"),
     # Posts, follows and the feed

@@ -13,6 +13,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -83,6 +84,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "creators.context_processors.creator_profile",
+                "creators.context_processors.notification_bell",
                 "shops.context_processors.cart",
                 "creators.context_processors.page_cache",
             ],
@@ -145,7 +147,11 @@ CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_TASK_TIME_LIMIT = 300
 # Redis redelivers an unacknowledged task after the visibility timeout: keep it well
 # above the longest task so a slow task is not run twice while still running.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# The longest task is bounded by CELERY_TASK_TIME_LIMIT (300 s); fan-out chunks take a
+# second or two. Lower it only to make a test recover a killed worker's tasks sooner.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env.int("BROKER_VISIBILITY_TIMEOUT", default=3600)
+}
 # Publishing happens in on_commit hooks during requests: when the broker is down, give
 # up fast (the sweeper re-enqueues the event later) rather than hang the request.
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
@@ -156,11 +162,19 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "interval_max": 0.5,
 }
 CELERY_TASK_DEFAULT_QUEUE = "default"
+# Queues: events (dispatch, sweeper), fanout (follower chunks, so a big fan-out never
+# holds up single-recipient events), email (every outgoing email), rollups (reserved for
+# the metrics roll-ups: any task named *.rollup_*_task). Workers consume all of them
+# (docker-compose.yml, `make worker`); separate workers per queue scale them apart.
 CELERY_TASK_ROUTES = {
     "creators.tasks.event_dispatch_task": {"queue": "events"},
     "creators.tasks.events_sweep_undispatched_task": {"queue": "events"},
-    "shops.tasks.order_email_task": {"queue": "email"},
     "reviews.tasks.review_request_send_task": {"queue": "email"},
+    "creators.tasks.notifications_fanout_chunk_task": {"queue": "fanout"},
+    "creators.tasks.notification_email_send_task": {"queue": "email"},
+    "creators.tasks.notification_digest_send_task": {"queue": "email"},
+    "creators.tasks.notification_digests_send_task": {"queue": "email"},
+    "*.rollup_*_task": {"queue": "rollups"},
 }
 CELERY_BEAT_SCHEDULE = {
     "sweep-undispatched-events": {
@@ -175,12 +189,20 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reviews.tasks.review_requests_due_task",
         "schedule": timedelta(hours=1),
     },
+    "send-notification-digests": {
+        "task": "creators.tasks.notification_digests_send_task",
+        "schedule": crontab(hour=env.int("NOTIFY_DIGEST_HOUR", default=8), minute=0),
+    },
 }
 # Events still undispatched after this long are re-enqueued by the sweeper.
 EVENT_SWEEP_AFTER = timedelta(minutes=env.int("EVENT_SWEEP_AFTER_MINUTES", default=5))
 # Days after delivery (or payment, for orders with nothing to ship) that a fan is asked
 # for a review (reviews/requests.py).
 REVIEW_REQUEST_AFTER_DAYS = env.int("REVIEW_REQUEST_AFTER_DAYS", default=7)
+# Followers per fan-out subtask (creators/notifications.py: fanout_chunks).
+NOTIFY_FANOUT_CHUNK = env.int("NOTIFY_FANOUT_CHUNK", default=1000)
+# How long an email's unsubscribe link keeps working.
+NOTIFY_UNSUBSCRIBE_MAX_AGE = timedelta(days=90)
 
 # --- Authentication (django-allauth) ------------------------------------------------
 # https://docs.allauth.org/en/latest/account/configuration.html

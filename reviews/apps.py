@@ -7,6 +7,9 @@ class ReviewsConfig(AppConfig):
 
     def ready(self):
         from creators import pagecache
+        from reviews import notification_kinds
+
+        notification_kinds.register()
 
         # The product page's per-person reviews section (call to action, helpful buttons
         # pressed or not, the owner's Respond links): filled per request.

@@ -180,7 +180,6 @@ class OrderAdmin(admin.ModelAdmin):
         "cancelled_at",
         "stock_returned",
         "cancelled_by_buyer",
-        "emails_sent",
         "created_at",
         "updated_at",
     ]

@@ -19,10 +19,11 @@ class ShopsConfig(AppConfig):
         from django.contrib.auth.signals import user_logged_in
 
         from creators import pagecache
-        from shops import page_cache
+        from shops import notification_kinds, page_cache
 
         user_logged_in.connect(_merge_visitor_cart, dispatch_uid="shops.merge_visitor_cart")
         page_cache.connect()
+        notification_kinds.register()
         pagecache.register_hole("shops/partials/product_questions_hole.html")
 
         # Fans ask questions on products: creators' comments point at them generically.

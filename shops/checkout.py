@@ -22,7 +22,6 @@ from creators.events import event_record
 from creators.models import EventKind, User
 from shops import page_cache
 from shops.cart import CartSummary, cart_summary
-from shops.emails import order_email_on_commit
 from shops.models import Cart, CartLine, Checkout, Order, OrderItem, OrderStatus, Product
 from shops.orders import order_mark_paid
 from shops.payments import PaymentProvider
@@ -239,9 +238,8 @@ def _order_place(
                 target=order,
                 payload=payload,
             )
-            order_email_on_commit(order.pk, "placed")
             if paid:
-                # The one place an order becomes paid: status, sales count, event, email.
+                # The one place an order becomes paid: status, sales count, event.
                 order_mark_paid(order=order, by=buyer)
             orders.append(order)
 

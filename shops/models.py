@@ -312,12 +312,6 @@ class Order(TimeStampedModel):
     cancelled_by_buyer = models.BooleanField(
         default=False, help_text="The fan cancelled it themselves, before paying."
     )
-    emails_sent = models.JSONField(
-        default=list,
-        blank=True,
-        editable=False,
-        help_text="Which order emails went out, so a retried task never sends one twice.",
-    )
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -2,8 +2,8 @@
 
 Every status change of an order happens here (studio views and admin actions call these
 services). Each service is one transaction that locks the order row, checks the move
-against `TRANSITIONS`, records the engagement event in the same transaction, and emails
-the fan once the transaction has committed.
+against `TRANSITIONS` and records the engagement event in the same transaction; the
+event's dispatch tells the fan (and the creator) in the bell and by email.
 """
 
 from django.core.exceptions import ValidationError
@@ -17,7 +17,6 @@ from django.utils import timezone
 from creators.events import event_record
 from creators.models import EventKind, User
 from shops import page_cache
-from shops.emails import order_email_on_commit
 from shops.models import Order, OrderItem, OrderStatus, Product, ProductKind
 
 S = OrderStatus
@@ -36,12 +35,6 @@ _EVENT_KIND = {
     S.SHIPPED: EventKind.ORDER_SHIPPED,
     S.DELIVERED: EventKind.ORDER_DELIVERED,
     S.CANCELLED: EventKind.ORDER_CANCELLED,
-}
-_EMAIL_EVENT = {
-    S.PAID: "paid",
-    S.SHIPPED: "shipped",
-    S.DELIVERED: "delivered",
-    S.CANCELLED: "cancelled",
 }
 
 
@@ -87,7 +80,8 @@ def _lock(order: Order) -> Order:
 
 
 def _transition(*, order: Order, to: str, actor: User | None, extra=None) -> Order:
-    """Lock, check, change, record, email: the common body of every service."""
+    """Lock, check, change, record: the common body of every service (the event's
+    dispatch sends the emails)."""
     locked = _lock(order)
     if not order_can_transition(order=locked, to=to):
         raise ValidationError(_refusal(locked, to), code="order_transition")
@@ -112,7 +106,6 @@ def _transition(*, order: Order, to: str, actor: User | None, extra=None) -> Ord
             "buyer_id": locked.buyer_id,
         },
     )
-    order_email_on_commit(locked.pk, _EMAIL_EVENT[to])
     # The caller's instance shows the new state too.
     for field in fields:
         setattr(order, field, getattr(locked, field))

@@ -66,6 +66,20 @@ def _eager_celery(request):
     app.conf.task_always_eager = previous
 
 
+@pytest.fixture
+def broker_at(monkeypatch):
+    """Point the Celery app at another broker URL for one test (real-stack tests)."""
+    from relcommerce.celery import app as celery_app
+
+    def point(url):
+        monkeypatch.setattr(celery_app.conf, "broker_url", url)
+        celery_app.close()  # drop pooled connections made for the previous URL
+
+    yield point
+    monkeypatch.undo()
+    celery_app.close()
+
+
 @pytest.fixture(autouse=True)
 def _clear_cache():
     """allauth's rate limits live in the cache; each test starts with none used."""

@@ -238,3 +238,20 @@ class ReviewFactory(factory.django.DjangoModelFactory):
     rating = 4
     title = factory.Sequence(lambda n: f"Lovely thing {n}")
     body = "Arrived well packed. Feels great in the hand."
+
+
+def follow_recorded(*, fan: User, creator: CreatorProfile) -> Follow:
+    """A follow made through the follow service, so its event is recorded as in the app."""
+    from creators.follows import follow_create
+
+    follow_create(follower=fan, followed=creator.user)
+    return Follow.objects.get(follower=fan, followed=creator.user)
+
+
+def post_published_recorded(*, creator: CreatorProfile, title: str = "Spring glazes"):
+    """A post published through the post service (body `title`); returns its event."""
+    from creators.models import EngagementEvent, EventKind
+    from creators.posts import PostAction, post_create
+
+    post = post_create(author=creator.user, body=title, action=PostAction.PUBLISH)
+    return EngagementEvent.objects.get(kind=EventKind.POST_PUBLISHED, target_id=post.pk)

@@ -160,12 +160,12 @@ def test_a_signed_in_fan_replay_costs_a_constant_handful_of_queries(
     client = Client()
     client.force_login(UserFactory())
     # Only the per-person parts: the user with their creator profile and cart units (the
-    # header), the follow button's creator with whether this fan follows them, the reviews
-    # hole (the fan's own review and whether they bought the product; no reviews yet, so
-    # no page of them) and the questions hole (the product, the thread's count, whether
-    # the creator blocked this fan). The session comes from the cache; plain visitors
-    # cost none.
-    with django_assert_max_num_queries(6):
+    # header), the bell's unread count, the follow button's creator with whether this fan
+    # follows them, the reviews hole (the fan's own review and whether they bought the
+    # product; no reviews yet, so no page of them) and the questions hole (the product,
+    # the thread's count, whether the creator blocked this fan). The session comes from
+    # the cache; plain visitors cost none.
+    with django_assert_max_num_queries(7):
         assert visit(url, client)["X-Page-Cache"] == "hit"
 
 

@@ -20,19 +20,6 @@ from tests.factories import UserFactory
 pytestmark = [pytest.mark.real_stack, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture
-def broker_at(monkeypatch):
-    """Point the Celery app at another broker URL for one test."""
-
-    def point(url):
-        monkeypatch.setattr(celery_app.conf, "broker_url", url)
-        celery_app.close()  # drop pooled connections made for the previous URL
-
-    yield point
-    monkeypatch.undo()
-    celery_app.close()
-
-
 def _wait_for(predicate, timeout=20.0):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

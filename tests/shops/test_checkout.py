@@ -7,7 +7,7 @@ import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
 
-from creators.models import EngagementEvent, EventKind
+from creators.models import EngagementEvent, EventKind, Notification
 from shops.cart import cart_add
 from shops.checkout import Address, order_place
 from shops.models import Cart, CartLine, Checkout, Order, OrderItem, OrderStatus, Product
@@ -207,8 +207,9 @@ def test_emails_go_out_after_commit_to_fan_and_creator(
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         order = place(fan, cart, provider="manual", data={}).orders.get()
     assert mail.outbox == []  # nothing before commit
-    for callback in callbacks:
-        callback()
+    with django_capture_on_commit_callbacks(execute=True):
+        for callback in callbacks:
+            callback()
     recipients = sorted(message.to[0] for message in mail.outbox)
     assert recipients == sorted([fan.email, mug.shop.creator.user.email])
     assert all(order.number in message.body for message in mail.outbox)
@@ -218,8 +219,12 @@ def test_paid_at_once_also_sends_the_paid_email(fan, cart, django_capture_on_com
     cart_add(cart=cart, product_id=ProductFactory().pk, quantity=1)
     with django_capture_on_commit_callbacks(execute=True):
         order = place(fan, cart).orders.get()
-    order.refresh_from_db()
-    assert sorted(order.emails_sent) == ["paid:fan", "placed:creator", "placed:fan"]
+    sent = Notification.objects.filter(event__target_id=order.pk, channel="email")
+    assert sorted((n.kind, n.recipient_id) for n in sent if n.sent_at) == [
+        (EventKind.ORDER_PAID, fan.pk),
+        (EventKind.ORDER_PLACED, fan.pk),
+        (EventKind.ORDER_PLACED, order.shop.creator.user_id),
+    ]
     assert len(mail.outbox) == 3
 
 
@@ -270,3 +275,48 @@ def test_price_changed_since_review_is_refused(fan, cart):
             expected_total=Decimal("20.00"),
         )
     assert not Order.objects.exists()
+
+
+def test_order_emails_lost_to_a_broker_outage_are_sent_by_the_sweeper(
+    fan, cart, settings, django_capture_on_commit_callbacks
+):
+    from datetime import timedelta
+    from unittest import mock
+
+    from kombu.exceptions import OperationalError
+
+    from creators.tasks import event_dispatch_task, events_sweep_undispatched_task
+
+    cart_add(cart=cart, product_id=ProductFactory().pk, quantity=1)
+    # Given the broker is down when the order commits: the order stands, nothing is sent…
+    with mock.patch.object(event_dispatch_task, "delay", side_effect=OperationalError("down")):
+        with django_capture_on_commit_callbacks(execute=True):
+            order = place(fan, cart).orders.get()
+    assert order.status == OrderStatus.PAID and mail.outbox == []
+    # …when the broker is back, the sweeper's dispatch sends each email exactly once.
+    settings.EVENT_SWEEP_AFTER = timedelta(0)
+    with django_capture_on_commit_callbacks(execute=True):
+        events_sweep_undispatched_task.delay()
+        events_sweep_undispatched_task.delay()
+    assert len(mail.outbox) == 3  # placed (fan, creator) and paid (fan)
+    assert {m.to[0] for m in mail.outbox} == {fan.email, order.shop.creator.user.email}
+
+
+def test_no_receipt_to_an_unverified_checkout_address(
+    fan, cart, django_capture_on_commit_callbacks
+):
+    cart_add(cart=cart, product_id=ProductFactory().pk, quantity=1)
+    with django_capture_on_commit_callbacks(execute=True):
+        order_place(
+            buyer=fan,
+            cart=cart,
+            email="someone-else@example.com",  # typed at checkout, never verified
+            address=ADDRESS,
+            provider=PAYMENT_PROVIDERS["test"],
+            payment_data=CARD,
+            idempotency_key=uuid.uuid4(),
+        )
+    # The creator still hears about the order; nothing goes to the unverified address.
+    assert [m.to for m in mail.outbox] == [
+        [ShopFactory._meta.model.objects.get().creator.user.email]
+    ]

@@ -6,8 +6,8 @@ import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
 
-from creators.models import EngagementEvent, EventKind
-from shops import emails
+from creators.models import EngagementEvent, EventKind, Notification
+from creators.notification_emails import notification_email_send
 from shops.models import OrderStatus, ProductKind
 from shops.orders import (
     TRANSITIONS,
@@ -81,7 +81,15 @@ def test_full_physical_journey_sets_timestamps_events_and_emails_the_fan(
     assert [m.to for m in mail.outbox] == [[order.email]] * 3
     assert order.number in mail.outbox[1].subject or order.number in mail.outbox[1].body
     assert "TRK123" in mail.outbox[1].body
-    assert order.emails_sent == ["paid:fan", "shipped:fan", "delivered:fan"]
+    sent = Notification.objects.filter(channel="email", sent_at__isnull=False)
+    assert list(sent.order_by("id").values_list("kind", "recipient")) == [
+        (EventKind.ORDER_PAID, order.buyer_id),
+        (EventKind.ORDER_SHIPPED, order.buyer_id),
+        (EventKind.ORDER_DELIVERED, order.buyer_id),
+    ]
+    # Each email also carries the unsubscribe link and headers.
+    assert "List-Unsubscribe" in mail.outbox[0].extra_headers
+    assert "/notifications/unsubscribe/" in mail.outbox[0].body
 
 
 def test_emails_are_sent_once_even_if_the_task_runs_twice(
@@ -89,7 +97,9 @@ def test_emails_are_sent_once_even_if_the_task_runs_twice(
 ):
     with django_capture_on_commit_callbacks(execute=True):
         order_mark_paid(order=order)
-    emails.order_email_send(order_id=order.pk, event="paid")
+    assert len(mail.outbox) == 1
+    note = Notification.objects.get(channel="email", kind=EventKind.ORDER_PAID)
+    assert notification_email_send(notification_id=note.pk) is False  # a retried task
     assert len(mail.outbox) == 1
 
 

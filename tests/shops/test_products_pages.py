@@ -143,7 +143,7 @@ def test_product_page_query_count_for_the_signed_in_owner(
 ):
     product = ProductFactory(shop=creator.shop, status=ProductStatus.DRAFT)
     ProductImageFactory.create_batch(8, product=product)
-    # Queries: session, user, then the six above, and the header's creator profile.
+    # Queries: session, user, then the six above, the header's creator profile and bell.
     with django_assert_max_num_queries(9):
         assert creator_client.get(product.get_absolute_url()).status_code == 200
 
