@@ -71,6 +71,16 @@ PAGES = [
     Page("catalog, signed in", "/shop/", signed_in=True),
     Page("cart (3 lines), signed in", "/cart/", signed_in=True),
     Page("order list, signed in", "/orders/", signed_in=True),
+    # The feed (issue 5): a fan following 500 creators over 1,000,000 posts; page 100
+    # through the keyset cursor should cost what page 1 costs.
+    Page("feed, signed in", "/feed/", signed_in=True, in_targets=False),
+    Page(
+        "feed page 100, signed in",
+        "/feed/?cursor={feed_cursor_100}",
+        signed_in=True,
+        in_targets=False,
+    ),
+    Page("discover feed (signed out)", "/feed/", in_targets=False),
 ]
 
 # The issue's targets (issue 4, "Tests and measurements").
@@ -302,7 +312,13 @@ def page_context() -> dict[str, str]:
     )
     if product is None:
         raise SystemExit("bench: the most followed creator has no published product")
-    return {"creator_handle": most_followed, "product_slug": product}
+    context = {"creator_handle": most_followed, "product_slug": product}
+    from tests.bench import fans, feed_data
+
+    # The cursor that opens page 100 of the bench fan's feed (tests/bench/feed_data.py).
+    email = fans.seeded_fans(1)[0].email
+    context["feed_cursor_100"] = feed_data.deep_cursor(email, page=100, per_page=20)
+    return context
 
 
 @dataclass

@@ -25,6 +25,10 @@ export BENCH_FANS=${BENCH_FANS:-10000}
 # PostgreSQL; generated creators are bulk-inserted). /creators/?page=5 is a real deep page.
 export BENCH_CREATORS=${BENCH_CREATORS:-1000}
 export BENCH_PRODUCTS=${BENCH_PRODUCTS:-50}
+# The feed (issue 5): this many published posts over the seeded creators, and the bench
+# fan following this many creators.
+export BENCH_POSTS=${BENCH_POSTS:-1000000}
+export BENCH_FOLLOWS=${BENCH_FOLLOWS:-500}
 # Server: 3 sync workers, as docker-compose's web service runs in production. A sync
 # worker answers one request per connection, so the kernel hands each new connection to
 # whichever worker is free and both cores stay busy. gthread workers keep wrk's
@@ -149,6 +153,10 @@ seed_started=$SECONDS
 bounded 3600 "$PY" manage.py seed_demo "${seed_args[@]}" >"$BENCH_TMP/seed.log" 2>&1 ||
     { tail -n 40 "$BENCH_TMP/seed.log" >&2; die "seed_demo failed"; }
 say "seeded in $((SECONDS - seed_started))s"
+# The feed at the social issue's scale: a million posts, the bench fan following 500.
+feed_started=$SECONDS
+bounded 1800 "$PY" -m tests.bench.feed_data --posts "$BENCH_POSTS" --follows "$BENCH_FOLLOWS"
+say "feed data in $((SECONDS - feed_started))s"
 bounded 300 "$PY" manage.py collectstatic --no-input -v 0
 
 # --- The server ----------------------------------------------------------------------
@@ -171,3 +179,11 @@ GUNICORN_PID=$!
 # --- Measure -------------------------------------------------------------------------
 bounded 1800 "$PY" -m tests.bench.bench run --base-url "http://127.0.0.1:$PORT" \
     --gunicorn-pid "$GUNICORN_PID" --out "$BENCH_OUT"
+
+# --- Fan-out (issue 7): one post to 100,000 followers with 2 real workers --------------
+# Its own database (relcommerce_bench_fanout) and Redis db; appends a section to the report.
+kill -TERM "$GUNICORN_PID" 2>/dev/null && wait "$GUNICORN_PID" 2>/dev/null
+GUNICORN_PID=
+bounded 1800 "$PY" -m tests.bench.fanout --pg "$BENCH_PG" \
+    --redis-url "${BENCH_FANOUT_REDIS_URL:-redis://127.0.0.1:6379/12}" \
+    --followers "${BENCH_FANOUT_FOLLOWERS:-100000}" --out "$BENCH_OUT"
