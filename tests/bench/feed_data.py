@@ -38,11 +38,11 @@ def write_posts(total: int) -> int:
             sql.SQL("""
             INSERT INTO {}
                 (creator_id, body, body_html, link_url, is_question, status, visibility,
-                 publish_at, published_at, created_at, updated_at)
+                 publish_at, published_at, created_at, updated_at, reaction_count)
             SELECT ids.creator_ids[1 + (g %% array_length(ids.creator_ids, 1))],
                    %s, %s, '', (g %% 17 = 0), 'published',
                    CASE WHEN g %% 11 = 0 THEN 'followers' ELSE 'public' END,
-                   NULL, t, t, t
+                   NULL, t, t, t, 0
             FROM generate_series(1, %s) AS g,
                  LATERAL (SELECT now() - interval '730 days' + g * interval '1 minute' / 2 AS t) s,
                  (SELECT %s::bigint[] AS creator_ids) ids
