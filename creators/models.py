@@ -238,6 +238,7 @@ class CreatorMetricsDay(models.Model):
     revenue = models.DecimalField(max_digits=14, decimal_places=2, default=0)
     revenue_followers = models.DecimalField(max_digits=14, decimal_places=2, default=0)
     buyers = models.PositiveIntegerField(default=0)
+    new_buyers = models.PositiveIntegerField(default=0)  # paid for the first time that day
     buyers_total = models.PositiveIntegerField(default=0)  # gauge: ever paid
     repeat_buyers_total = models.PositiveIntegerField(default=0)  # gauge: paid twice or more
     follows_90d = models.PositiveIntegerField(default=0)  # gauge: follows in trailing 90 days

@@ -44,6 +44,7 @@ class Migration(migrations.Migration):
                 ('revenue', models.DecimalField(decimal_places=2, default=0, max_digits=14)),
                 ('revenue_followers', models.DecimalField(decimal_places=2, default=0, max_digits=14)),
                 ('buyers', models.PositiveIntegerField(default=0)),
+                ('new_buyers', models.PositiveIntegerField(default=0)),
                 ('buyers_total', models.PositiveIntegerField(default=0)),
                 ('repeat_buyers_total', models.PositiveIntegerField(default=0)),
                 ('follows_90d', models.PositiveIntegerField(default=0)),
