@@ -50,11 +50,11 @@ INTERACTION_KINDS = [K.COMMENT, K.QUESTION, K.REPLY, K.REACTION, K.REVIEW, K.ORD
 MONEY = models.DecimalField(max_digits=14, decimal_places=2)
 
 
-def _payload_int(key: str):
+def payload_int(key: str):
     return Cast(KeyTextTransform(key, "payload"), models.BigIntegerField())
 
 
-def _payload_money(key: str):
+def payload_money(key: str):
     return Cast(KeyTextTransform(key, "payload"), MONEY)
 
 
@@ -160,11 +160,11 @@ def _flow_counts(events):
         all_reactions=kind(K.REACTION),
         helpful_votes=kind(K.REACTION, payload__target="review"),
         orders=kind(K.ORDER_PLACED),
-        buyers=Count(_payload_int("buyer_id"), distinct=True, filter=Q(kind=K.ORDER_PAID)),
+        buyers=Count(payload_int("buyer_id"), distinct=True, filter=Q(kind=K.ORDER_PAID)),
         all_reviews=kind(K.REVIEW),
         edits=kind(K.REVIEW, payload__edited=True),
-        all_ratings=Sum(_payload_int("rating"), filter=Q(kind=K.REVIEW)),
-        edit_ratings=Sum(_payload_int("rating"), filter=Q(kind=K.REVIEW, payload__edited=True)),
+        all_ratings=Sum(payload_int("rating"), filter=Q(kind=K.REVIEW)),
+        edit_ratings=Sum(payload_int("rating"), filter=Q(kind=K.REVIEW, payload__edited=True)),
         review_responses=kind(K.REVIEW_RESPONSE),
         share_visits=kind(K.SHARE_VISIT),
         referral_purchases=kind(K.REFERRAL_PURCHASE),
@@ -185,7 +185,7 @@ def _flow_counts(events):
 
 def _creator_replies_to(comment_ref: str = "target_id"):
     """The creator's replies to the outer comment (payload parent_id = its target id)."""
-    return EngagementEvent.objects.annotate(parent=_payload_int("parent_id")).filter(
+    return EngagementEvent.objects.annotate(parent=payload_int("parent_id")).filter(
         kind=K.CREATOR_REPLY,
         creator_id=OuterRef("creator_id"),
         parent=OuterRef(comment_ref),
@@ -219,12 +219,12 @@ def _revenue(events):
         .values("kind")[:1]
     )
     money = (
-        events.annotate(number=KeyTextTransform("order", "payload"), buyer=_payload_int("buyer_id"))
+        events.annotate(number=KeyTextTransform("order", "payload"), buyer=payload_int("buyer_id"))
         .filter(Q(kind=K.ORDER_PAID) | Q(Q(kind=K.ORDER_CANCELLED) & Q(Exists(paid_before))))
         .annotate(
             signed=models.Case(
-                models.When(kind=K.ORDER_PAID, then=_payload_money("amount")),
-                default=-_payload_money("amount"),
+                models.When(kind=K.ORDER_PAID, then=payload_money("amount")),
+                default=-payload_money("amount"),
                 output_field=MONEY,
             ),
             follow_state=Subquery(follow_state),
@@ -242,7 +242,7 @@ def _nth_purchases(t0: datetime, t1: datetime, nth: int, *, grouped: bool = True
         .annotate(
             rank=Window(
                 RowNumber(),
-                partition_by=[F("creator_id"), _payload_int("buyer_id")],
+                partition_by=[F("creator_id"), payload_int("buyer_id")],
                 order_by=[F("created_at").asc(), F("id").asc()],
             )
         )
@@ -260,7 +260,7 @@ def _nth_purchases(t0: datetime, t1: datetime, nth: int, *, grouped: bool = True
 def _medians_into(rows, events) -> None:
     """Median first-response time per creator and day: only the one or two middle
     replies of each day come back from the database (ranked by a window function)."""
-    seconds = _payload_int("response_seconds")
+    seconds = payload_int("response_seconds")
     partition = [F("creator_id"), TruncDate("created_at", tzinfo=UTC)]
     middle = (
         events.filter(kind=K.CREATOR_REPLY, payload__has_key="response_seconds")
@@ -337,7 +337,7 @@ def _trailing_gauges(rows, day: date) -> None:
 
     window = timedelta(days=metrics.CONVERSION_WINDOW_DAYS)
     bought = (
-        EngagementEvent.objects.annotate(buyer=_payload_int("buyer_id"))
+        EngagementEvent.objects.annotate(buyer=payload_int("buyer_id"))
         .filter(
             kind=K.ORDER_PAID,
             creator_id=OuterRef("creator_id"),
@@ -401,7 +401,7 @@ def relationships_rebuild(*, now: datetime) -> int:
             first=Min("created_at", filter=Q(kind__in=INTERACTION_KINDS)),
             last=Max("created_at", filter=Q(kind__in=INTERACTION_KINDS)),
             last_comment=Max("id", filter=Q(kind__in=COMMENT_KINDS)),
-            top_rating=Max(_payload_int("rating"), filter=Q(kind=K.REVIEW)),
+            top_rating=Max(payload_int("rating"), filter=Q(kind=K.REVIEW)),
             followed=Max("created_at", filter=Q(kind=K.FOLLOW)),
             unfollowed=Max("created_at", filter=Q(kind=K.UNFOLLOW)),
         )
@@ -420,10 +420,10 @@ def relationships_rebuild(*, now: datetime) -> int:
     # Buyers whose account is gone keep counting in the daily rows, not as relationships.
     purchases = (
         EngagementEvent.objects.filter(kind=K.ORDER_PAID, creator__isnull=False)
-        .annotate(buyer=_payload_int("buyer_id"))
+        .annotate(buyer=payload_int("buyer_id"))
         .filter(Exists(User.objects.filter(pk=OuterRef("buyer"))))
         .values("creator_id", "buyer")
-        .annotate(n=Count("id"), spent=Coalesce(Sum(_payload_money("amount")), Decimal("0")))
+        .annotate(n=Count("id"), spent=Coalesce(Sum(payload_money("amount")), Decimal("0")))
     )
     for item in purchases:
         rel = pair(item["creator_id"], item["buyer"])

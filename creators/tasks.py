@@ -31,3 +31,12 @@ def events_sweep_undispatched_task() -> int:
     for event_id in ids:
         event_dispatch_task.delay(event_id)
     return len(ids)
+
+
+@shared_task(**RETRY)
+def metrics_rollup_task() -> int:
+    """Beat's hourly roll-up of relationship metrics; a re-run recomputes the same rows."""
+    from creators.rollup import rollup_incremental
+
+    result = rollup_incremental()
+    return result.rows

@@ -160,11 +160,17 @@ CELERY_TASK_ROUTES = {
     "creators.tasks.event_dispatch_task": {"queue": "events"},
     "creators.tasks.events_sweep_undispatched_task": {"queue": "events"},
     "shops.tasks.order_email_task": {"queue": "email"},
+    "creators.tasks.metrics_rollup_task": {"queue": "rollups"},
 }
 CELERY_BEAT_SCHEDULE = {
     "sweep-undispatched-events": {
         "task": "creators.tasks.events_sweep_undispatched_task",
         "schedule": timedelta(minutes=2),
+    },
+    # Relationship metrics: incremental from a watermark, safe to overlap or repeat.
+    "rollup-relationship-metrics": {
+        "task": "creators.tasks.metrics_rollup_task",
+        "schedule": timedelta(minutes=env.int("METRICS_ROLLUP_MINUTES", default=60)),
     },
 }
 # Events still undispatched after this long are re-enqueued by the sweeper.
