@@ -5,6 +5,7 @@ chart_*.html); every chart also carries its rows so the template can print the s
 data as a table for screen readers and for anyone who prefers numbers.
 """
 
+import math
 from dataclasses import dataclass, field
 
 WIDTH, HEIGHT = 640, 180
@@ -38,13 +39,18 @@ class Chart:
 
 
 def _nice_max(value: float) -> float:
+    """The top of the axis: four equal steps of 1, 2 or 5 x 10^k (1.5 and 2.5 from 10 up,
+    so every tick stays a whole number)."""
     if value <= 0:
-        return 1
-    magnitude = 10 ** (len(str(int(value))) - 1)
-    for step in (1, 2, 2.5, 5, 10):
-        if value <= step * magnitude:
-            return step * magnitude
-    return 10 * magnitude
+        return 4
+    step_needed = value / 4
+    magnitude = 10 ** math.floor(math.log10(step_needed)) if step_needed >= 1 else 1
+    for step in (1, 1.5, 2, 2.5, 5, 10):
+        if step in (1.5, 2.5) and magnitude < 10:
+            continue
+        if step * magnitude >= step_needed:
+            return 4 * step * magnitude
+    return 40 * magnitude
 
 
 def _scale(top: float):

@@ -215,19 +215,21 @@ class _Builder:
             return
         buyers = []
         for fan_id, followed_at in follows:
-            if rng.random() < 0.12 + 0.4 * affinity[fan_id]:
-                first = max(followed_at, self.start) + timedelta(days=rng.expovariate(1 / 20))
+            if rng.random() < 0.2 + 0.5 * affinity[fan_id]:
+                since = max(followed_at, self.start)
+                # Most first purchases come soon after following.
+                first = since + (self.now - since) * rng.random() ** 2
                 buyers.append((fan_id, first, affinity[fan_id]))
         for fan_id, _ in rng.sample(strangers, k=min(len(strangers), rng.randint(3, 8))):
             buyers.append((fan_id, self.start + timedelta(days=rng.uniform(0, HISTORY_DAYS)), 0.1))
         emails = dict(fans)
         for fan_id, when, a in buyers:
-            count = 1 + (rng.random() < 0.2 + 0.4 * a) + (rng.random() < 0.15 * a)
+            count = 1 + (rng.random() < 0.25 + 0.5 * a) + (rng.random() < 0.2 + 0.2 * a)
             for _ in range(count):
                 if when >= self.now:
                     break
                 self._order(rng, profile, shop, products, fan_id, emails.get(fan_id, ""), when)
-                when += timedelta(days=rng.uniform(6, 40))
+                when += timedelta(days=rng.uniform(3, 25))
 
     def _conversation(self, rng, profile, fan_id, at, kind, responsiveness, reply_hours):
         comment = self.event(kind, profile=profile, actor_id=fan_id, at=at)
@@ -320,7 +322,7 @@ class _Builder:
         self.orders.append((order, items, steps))
 
     def _review(self, rng, profile, fan_id, product, delivered) -> None:
-        if rng.random() > 0.35:
+        if rng.random() > 0.5:
             return
         at = delivered + timedelta(days=rng.uniform(1, 10))
         review = self.event(
