@@ -204,7 +204,9 @@ def dashboard_for(*, profile: CreatorProfile, days: int, today: date | None = No
             "Reply rate",
             _percent(c.reply_rate),
             f"Fan comments and questions you answered within 48 h ({c.answered_48h:,} "
-            f"of {c.comments:,}).",
+            f"of {c.comments - c.comments_open:,}"
+            + (f"; {c.comments_open:,} newer ones still have time" if c.comments_open else "")
+            + ").",
             c.reply_rate,
             p.reply_rate,
         ),

@@ -38,6 +38,7 @@ class PeriodSummary:
     unfollows: int = 0
     comments: int = 0
     answered_48h: int = 0
+    comments_open: int = 0
     creator_replies: int = 0
     unanswered: int = 0
     engaged_fans: int = 0
@@ -64,7 +65,8 @@ class PeriodSummary:
 
     @property
     def reply_rate(self) -> float | None:
-        return _ratio(self.answered_48h, self.comments)
+        """Answered within 48 h, of the comments whose 48 h are over or that are answered."""
+        return _ratio(self.answered_48h, self.comments - self.comments_open)
 
     @property
     def engagement_rate(self) -> float | None:
@@ -128,6 +130,7 @@ def summarize(rows: list) -> PeriodSummary:
         "unfollows",
         "comments",
         "answered_48h",
+        "comments_open",
         "creator_replies",
         "posts",
         "reactions",

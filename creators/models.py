@@ -225,6 +225,9 @@ class CreatorMetricsDay(models.Model):
     # Conversation: fan comments and questions that day, and what became of them
     comments = models.PositiveIntegerField(default=0)
     answered_48h = models.PositiveIntegerField(default=0)
+    # Of that day's comments, those unanswered whose 48 h were not over at computation time:
+    # left out of the reply rate until they are answered or their time is up.
+    comments_open = models.PositiveIntegerField(default=0)
     creator_replies = models.PositiveIntegerField(default=0)
     first_responses = models.PositiveIntegerField(default=0)
     response_median_seconds = models.PositiveIntegerField(null=True, blank=True)

@@ -119,7 +119,7 @@ def rollup_range(*, start: date, end: date, now: datetime | None = None) -> Roll
     )
     flow_results, flow_columns = _flow_counts(events)
     add(flow_results, **flow_columns)
-    add(_answered_within_48h(events), answered_48h="answered")
+    add(_answered_within_48h(events, now=now), answered_48h="answered", comments_open="open")
     add(_revenue(events), revenue="revenue", revenue_followers="revenue_followers")
     add(_nth_purchases(t0, t1, 1), new_buyers="n")
     _medians_into(rows, events)
@@ -192,12 +192,18 @@ def _creator_replies_to(comment_ref: str = "target_id"):
     )
 
 
-def _answered_within_48h(events):
-    within = _creator_replies_to().filter(
-        created_at__lte=OuterRef("created_at") + Value(timedelta(hours=metrics.REPLY_WITHIN_HOURS))
+def _answered_within_48h(events, *, now: datetime):
+    window = timedelta(hours=metrics.REPLY_WITHIN_HOURS)
+    within = (
+        _creator_replies_to()
+        .filter(created_at__lte=OuterRef("created_at") + Value(window))
+        .filter(created_at__lte=now)
     )
     comments = events.filter(kind__in=COMMENT_KINDS).annotate(answered_in_time=Exists(within))
-    return _by_day(comments).annotate(answered=Count("id", filter=Q(answered_in_time=True)))
+    return _by_day(comments).annotate(
+        answered=Count("id", filter=Q(answered_in_time=True)),
+        open=Count("id", filter=Q(answered_in_time=False, created_at__gt=now - window)),
+    )
 
 
 def _revenue(events):

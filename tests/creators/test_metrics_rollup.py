@@ -277,9 +277,7 @@ def test_stages_and_fading(creator, fans):
 
     rollup.relationships_rebuild(now=now)
 
-    stages = dict(
-        FanRelationship.objects.filter(creator=creator).values_list("fan_id", "stage")
-    )
+    stages = dict(FanRelationship.objects.filter(creator=creator).values_list("fan_id", "stage"))
     S = RelationshipStage
     assert stages == {
         visitor.pk: S.VISITOR,
@@ -356,3 +354,21 @@ def test_a_reply_today_updates_the_reply_rate_of_yesterdays_comment(creator, fan
     rollup.rollup_incremental(now=at(days=1, hours=11))
 
     assert row(creator, D0).answered_48h == 1
+
+
+def test_a_comment_still_inside_its_48_hours_waits_before_counting_against_the_rate(
+    creator, fans
+):
+    answered = comment(creator, fans[0], at(hours=10))
+    creator_reply(creator, answered, at(hours=12))
+    comment(creator, fans[1], at(hours=20))  # unanswered
+
+    run(end=D0, now=at(hours=30))  # the second comment has 38 h left
+    day0 = row(creator, D0)
+    assert (day0.comments, day0.answered_48h, day0.comments_open) == (2, 1, 1)
+    assert metrics.summarize([day0]).reply_rate == pytest.approx(1.0)
+
+    run(end=D0, now=at(days=3))  # its 48 h are over: it counts as missed
+    day0 = row(creator, D0)
+    assert day0.comments_open == 0
+    assert metrics.summarize([day0]).reply_rate == pytest.approx(0.5)
