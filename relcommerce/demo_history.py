@@ -189,7 +189,7 @@ class _Builder:
         # Questions on products, from followers and passers-by alike.
         day = self.start
         while day < self.now:
-            if products and rng.random() < 0.25:
+            if products and fans and rng.random() < 0.25:
                 fan_id = rng.choice(fans)[0]
                 when = day + timedelta(hours=rng.uniform(7, 23))
                 self._conversation(

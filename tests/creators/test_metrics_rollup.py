@@ -356,9 +356,7 @@ def test_a_reply_today_updates_the_reply_rate_of_yesterdays_comment(creator, fan
     assert row(creator, D0).answered_48h == 1
 
 
-def test_a_comment_still_inside_its_48_hours_waits_before_counting_against_the_rate(
-    creator, fans
-):
+def test_a_comment_still_inside_its_48_hours_waits_before_counting_against_the_rate(creator, fans):
     answered = comment(creator, fans[0], at(hours=10))
     creator_reply(creator, answered, at(hours=12))
     comment(creator, fans[1], at(hours=20))  # unanswered
