@@ -38,7 +38,7 @@ format: install-dev
 	$(VENV)/bin/ruff format .
 
 worker: install
-	$(VENV)/bin/celery -A relcommerce worker -l info -Q default,events,email
+	$(VENV)/bin/celery -A relcommerce worker -l info -Q default,events,email,rollups
 
 beat: install
 	$(VENV)/bin/celery -A relcommerce beat -l info

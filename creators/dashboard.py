@@ -72,6 +72,7 @@ class Dashboard:
     fading: list = field(default_factory=list)
     currency: str = ""
     advocacy_note: bool = True
+    bought_and_reviewed: int = 0
 
 
 def _money(amount: Decimal, currency: str) -> str:
@@ -180,6 +181,7 @@ def dashboard_for(*, profile: CreatorProfile, days: int, today: date | None = No
         currency=settings.SHOP_DEFAULT_CURRENCY,
     )
     board.advocacy_note = not (current.share_visits or current.referral_purchases)
+    _fans_into(board, profile)
     c, p, money = current, previous, lambda v: _money(v, board.currency)
 
     def card(*args, **kwargs):
@@ -255,13 +257,13 @@ def dashboard_for(*, profile: CreatorProfile, days: int, today: date | None = No
                 f"Average {c.average_rating:.1f} ★, {_percent(c.review_response_rate)} answered."
                 if c.reviews
                 else "No review in this period."
-            ),
+            )
+            + f" {board.bought_and_reviewed:,} fans have bought and reviewed.",
             c.reviews,
             p.reviews,
         ),
     ]
     board.charts = _charts(current_rows, board)
-    _fans_into(board, profile)
     return board
 
 
@@ -351,8 +353,10 @@ def _fans_into(board: Dashboard, profile: CreatorProfile) -> None:
     for rel in board.fading:
         rel.reach_out_url, rel.reach_out_label = _reach_out(rel, profile)
     counts = relationships.aggregate(
-        **{f"s{stage.value}": Count("id", filter=Q(stage__gte=stage.value)) for stage in S}
+        **{f"s{stage.value}": Count("id", filter=Q(stage__gte=stage.value)) for stage in S},
+        bought_and_reviewed=Count("id", filter=Q(reviewed=True, purchases__gt=0)),
     )
+    board.bought_and_reviewed = counts["bought_and_reviewed"]
     names = {
         S.VISITOR: "Visitors",
         S.FOLLOWER: "Followers",
