@@ -43,7 +43,8 @@ logger = logging.getLogger(__name__)
 K = EventKind
 WATERMARK = "relationship_metrics"
 LOOKBACK_DAYS = 3  # 48 h reply window + the day boundary
-FIRST_DAY_DEFAULT = 90  # an empty watermark starts at the oldest event, at most this far back
+FIRST_DAY_DEFAULT = 90  # the first incremental run covers this many days (and new events')
+MAX_INCREMENTAL_DAYS = 400  # older late events are left to the backfill command
 COMMENT_KINDS = [K.COMMENT, K.QUESTION]
 # What counts as a fan interacting with a creator (follows are audience, not interaction).
 INTERACTION_KINDS = [K.COMMENT, K.QUESTION, K.REPLY, K.REACTION, K.REVIEW, K.ORDER_PLACED]
@@ -391,6 +392,7 @@ def relationships_rebuild(*, now: datetime) -> int:
     """Rebuild every fan–creator relationship from events: one aggregate per kind of
     fact (interactions, follow state, purchases), merged per pair and upserted."""
     pairs: dict[tuple[int, int], FanRelationship] = {}
+    top_ratings: dict[tuple[int, int], int] = {}
 
     def pair(creator_id, fan_id) -> FanRelationship:
         key = (creator_id, fan_id)
@@ -418,7 +420,7 @@ def relationships_rebuild(*, now: datetime) -> int:
         rel.first_interaction_at, rel.last_interaction_at = item["first"], item["last"]
         rel.last_comment_event_id = item["last_comment"]
         rel.reviewed = item["top_rating"] is not None
-        rel.advocate_rating = item["top_rating"] or 0
+        top_ratings[(item["creator_id"], item["actor_id"])] = item["top_rating"] or 0
         followed, unfollowed = item["followed"], item["unfollowed"]
         rel.is_follower = followed is not None and (unfollowed is None or followed > unfollowed)
         rel.followed_at = followed if rel.is_follower else None
@@ -436,8 +438,10 @@ def relationships_rebuild(*, now: datetime) -> int:
         rel.purchases, rel.spent = item["n"], item["spent"]
 
     fading_before = now - timedelta(days=metrics.FADING_AFTER_DAYS)
-    for rel in pairs.values():
-        rel.stage = relationship_stage(rel, engaged_since=fading_before)
+    for key, rel in pairs.items():
+        rel.stage = relationship_stage(
+            rel, top_rating=top_ratings.get(key, 0), engaged_since=fading_before
+        )
         rel.is_fading = bool(rel.last_interaction_at) and rel.last_interaction_at < fading_before
 
     with transaction.atomic():
@@ -458,10 +462,10 @@ def relationships_rebuild(*, now: datetime) -> int:
 ADVOCATE_MIN_RATING = 4
 
 
-def relationship_stage(rel: FanRelationship, *, engaged_since: datetime) -> int:
+def relationship_stage(rel: FanRelationship, *, top_rating: int, engaged_since: datetime) -> int:
     """The highest rung the fan holds now (docs/metrics.md, "Relationship stages")."""
     S = RelationshipStage
-    if rel.purchases and getattr(rel, "advocate_rating", 0) >= ADVOCATE_MIN_RATING:
+    if rel.purchases and top_rating >= ADVOCATE_MIN_RATING:
         return S.ADVOCATE
     if rel.purchases >= 2:
         return S.REPEAT_BUYER
@@ -492,6 +496,12 @@ def rollup_incremental(*, now: datetime | None = None) -> RollupResult | None:
         start = today - timedelta(days=FIRST_DAY_DEFAULT - 1)
     if new["oldest"] is not None:
         start = min(start, new["oldest"].astimezone(UTC).date())
+    earliest = today - timedelta(days=MAX_INCREMENTAL_DAYS - 1)
+    if start < earliest:
+        # Beyond this the task would outgrow its time limit: backfill older days with
+        # `manage.py metrics_rollup --from … --to …` (docs/metrics.md).
+        logger.warning("metrics roll-up: events before %s need a backfill", earliest)
+        start = earliest
     result = rollup_range(start=start, end=today, now=now)
     MetricsWatermark.objects.update_or_create(
         name=WATERMARK,

@@ -370,3 +370,17 @@ def test_a_comment_still_inside_its_48_hours_waits_before_counting_against_the_r
     day0 = row(creator, D0)
     assert day0.comments_open == 0
     assert metrics.summarize([day0]).reply_rate == pytest.approx(0.5)
+
+
+def test_incremental_runs_leave_very_old_late_events_to_the_backfill(creator, fans, caplog):
+    now = at(days=600)
+    follow(creator, fans[0], at())  # 600 days before the run
+
+    rollup.rollup_incremental(now=now)
+
+    oldest = CreatorMetricsDay.objects.order_by("date").first().date
+    assert oldest == (now - timedelta(days=rollup.MAX_INCREMENTAL_DAYS - 1)).date()
+    assert "need a backfill" in caplog.text
+    # The backfill command's range reaches it.
+    rollup.rollup_range(start=D0, end=D0, now=now)
+    assert row(creator, D0).follows == 1
