@@ -82,6 +82,20 @@ def _as_date(value) -> date:
     return value if isinstance(value, date) else date.fromisoformat(str(value))
 
 
+def _upsert(model, objects, *, unique: list[str]) -> None:
+    """INSERT … ON CONFLICT DO UPDATE of every other column: re-running replaces rows."""
+    with transaction.atomic():
+        model.objects.bulk_create(
+            objects,
+            batch_size=1000,
+            update_conflicts=True,
+            unique_fields=unique,
+            update_fields=[
+                f.name for f in model._meta.concrete_fields if f.name not in ("id", *unique)
+            ],
+        )
+
+
 # --- Daily rows ------------------------------------------------------------------------
 
 
@@ -129,18 +143,7 @@ def rollup_range(*, start: date, end: date, now: datetime | None = None) -> Roll
         _trailing_gauges(rows, day)
     _ror_into(rows, creator_ids, start)
 
-    with transaction.atomic():
-        CreatorMetricsDay.objects.bulk_create(
-            rows.values(),
-            batch_size=1000,
-            update_conflicts=True,
-            unique_fields=["creator", "date"],
-            update_fields=[
-                f.name
-                for f in CreatorMetricsDay._meta.concrete_fields
-                if f.name not in ("id", "creator", "date")
-            ],
-        )
+    _upsert(CreatorMetricsDay, rows.values(), unique=["creator", "date"])
     relationships = relationships_rebuild(now=now)
     seconds = (timezone.now() - started).total_seconds()
     logger.info("metrics roll-up %s..%s: %s rows in %.1f s", start, end, len(rows), seconds)
@@ -444,18 +447,7 @@ def relationships_rebuild(*, now: datetime) -> int:
         )
         rel.is_fading = bool(rel.last_interaction_at) and rel.last_interaction_at < fading_before
 
-    with transaction.atomic():
-        FanRelationship.objects.bulk_create(
-            pairs.values(),
-            batch_size=1000,
-            update_conflicts=True,
-            unique_fields=["creator", "fan"],
-            update_fields=[
-                f.name
-                for f in FanRelationship._meta.concrete_fields
-                if f.name not in ("id", "creator", "fan")
-            ],
-        )
+    _upsert(FanRelationship, pairs.values(), unique=["creator", "fan"])
     return len(pairs)
 
 
