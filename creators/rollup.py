@@ -43,7 +43,7 @@ logger = logging.getLogger(__name__)
 K = EventKind
 WATERMARK = "relationship_metrics"
 LOOKBACK_DAYS = 3  # 48 h reply window + the day boundary
-FIRST_DAY_DEFAULT = 90  # the first incremental run covers this many days (and new events')
+FIRST_DAY_DEFAULT = 90  # days the first incremental run covers
 MAX_INCREMENTAL_DAYS = 400  # older late events are left to the backfill command
 COMMENT_KINDS = [K.COMMENT, K.QUESTION]
 # What counts as a fan interacting with a creator (follows are audience, not interaction).
@@ -485,8 +485,9 @@ def rollup_incremental(*, now: datetime | None = None) -> RollupResult | None:
     today = now.astimezone(UTC).date()
     start = today - timedelta(days=LOOKBACK_DAYS - 1)
     if mark is None:
+        # A first run covers the recent past; older history is the backfill's job.
         start = today - timedelta(days=FIRST_DAY_DEFAULT - 1)
-    if new["oldest"] is not None:
+    elif new["oldest"] is not None:
         start = min(start, new["oldest"].astimezone(UTC).date())
     earliest = today - timedelta(days=MAX_INCREMENTAL_DAYS - 1)
     if start < earliest:

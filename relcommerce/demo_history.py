@@ -29,7 +29,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from creators.models import CreatorProfile, EngagementEvent, EventKind, Follow, User
-from creators.rollup import rollup_range
+from creators.rollup import rollup_incremental
 from relcommerce.demo import DEMO_DOMAIN, HISTORY_DAYS
 from shops.checkout import NUMBER_ALPHABET, NUMBER_LENGTH
 from shops.models import (
@@ -75,8 +75,7 @@ def demo_history_seed(*, seed: int, now: datetime | None = None, log=None) -> Hi
             f"history: {report.events} events and {report.orders} orders "
             f"for {report.creators} creators"
         )
-    today = timezone.now().date()
-    result = rollup_range(start=today - timedelta(days=HISTORY_DAYS), end=today)
+    result = rollup_incremental()  # the first run covers the 90 days of history
     log(f"metrics: {result.rows} daily rows rolled up in {result.seconds:.1f} s")
     return report
 

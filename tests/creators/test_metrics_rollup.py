@@ -374,12 +374,14 @@ def test_a_comment_still_inside_its_48_hours_waits_before_counting_against_the_r
 
 def test_incremental_runs_leave_very_old_late_events_to_the_backfill(creator, fans, caplog):
     now = at(days=600)
-    follow(creator, fans[0], at())  # 600 days before the run
+    rollup.rollup_incremental(now=at(days=-10))  # a watermark exists
+    follow(creator, fans[0], at())  # a late event, 600 days before the next run
 
     rollup.rollup_incremental(now=now)
 
-    oldest = CreatorMetricsDay.objects.order_by("date").first().date
+    oldest = CreatorMetricsDay.objects.filter(date__gt=D0).order_by("date").first().date
     assert oldest == (now - timedelta(days=rollup.MAX_INCREMENTAL_DAYS - 1)).date()
+    assert not CreatorMetricsDay.objects.filter(date=D0).exists()
     assert "need a backfill" in caplog.text
     # The backfill command's range reaches it.
     rollup.rollup_range(start=D0, end=D0, now=now)
