@@ -73,6 +73,7 @@ class Dashboard:
     currency: str = ""
     advocacy_note: bool = True
     bought_and_reviewed: int = 0
+    ror_breakdown: list = field(default_factory=list)  # (component, points, weight)
 
 
 def _money(amount: Decimal, currency: str) -> str:
@@ -264,6 +265,19 @@ def dashboard_for(*, profile: CreatorProfile, days: int, today: date | None = No
         ),
     ]
     board.charts = _charts(current_rows, board)
+    labels = {
+        "reply_rate": "Replies within 48 h",
+        "engagement_rate": "Engaged followers",
+        "growth": "Audience growth",
+        "conversion": "Follower → buyer",
+        "repeat_rate": "Repeat buyers",
+        "advocacy": "Reviews and answers",
+    }
+    parts = c.ror_parts if c.ror is not None else {}
+    board.ror_breakdown = [
+        (labels[name], parts.get(name), weight)
+        for name, (weight, _target) in metrics.ROR_WEIGHTS.items()
+    ]
     return board
 
 

@@ -51,7 +51,11 @@ def test_the_creator_sees_cards_charts_and_fans(creator_client, creator):
     assert "2.0 h" in page  # median first response
     # Reply rate: of two comments, the one whose 48 h are over was answered in 2 h.
     assert "100.0 %" in page.split("Reply rate")[1][:80]
-    assert "1 fan comment and question</strong> still waits" in page
+    assert "1 fan comment or question</strong> still waits" in page
+    assert "How your Return on Relationship score is made" in page
+    # Every comment whose 48 h are over was answered: the reply part scores its full 25.
+    assert '<th scope="row">Replies within 48 h</th><td>25.0</td><td>25</td>' in page
+    assert '<th scope="row">Reviews and answers</th><td>no data yet</td>' in page
     # Charts are inline SVG with a title, a description and the data as a table.
     assert page.count("<svg") == 4
     assert '<title id="chart-followers-title">Followers</title>' in page
