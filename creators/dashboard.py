@@ -208,7 +208,13 @@ def dashboard_for(*, profile: CreatorProfile, days: int, today: date | None = No
             _percent(c.reply_rate),
             f"Fan comments and questions you answered within 48 h ({c.answered_48h:,} "
             f"of {c.comments - c.comments_open:,}"
-            + (f"; {c.comments_open:,} newer ones still have time" if c.comments_open else "")
+            + (
+                f"; {c.comments_open:,} newer "
+                + ("one still has" if c.comments_open == 1 else "ones still have")
+                + " time"
+                if c.comments_open
+                else ""
+            )
             + ").",
             c.reply_rate,
             p.reply_rate,
