@@ -10,6 +10,8 @@ from creators.models import (
     EngagementEvent,
     FanRelationship,
     Follow,
+    Post,
+    PostImage,
     User,
 )
 
@@ -164,3 +166,26 @@ class FanRelationshipAdmin(_DerivedAdmin):
     search_fields = ["creator__handle", "fan__email"]
     list_select_related = ["creator", "fan"]
     raw_id_fields = ["creator", "fan", "last_comment_event"]
+
+
+class PostImageInline(admin.TabularInline):
+    model = PostImage
+    extra = 0
+    fields = ["position", "image", "alt_text"]
+    readonly_fields = ["image"]  # images enter only through the validated upload path
+
+
+@admin.register(Post)
+class PostAdmin(admin.ModelAdmin):
+    """Staff can read and correct posts; publishing goes through the Studio or the
+    scheduler, so the post_published event is recorded exactly once."""
+
+    list_display = ["id", "creator", "status", "visibility", "is_question", "published_at"]
+    list_filter = ["status", "visibility", "is_question", "published_at"]
+    search_fields = ["body", "creator__email", "creator__creator_profile__handle"]
+    list_select_related = ["creator"]
+    raw_id_fields = ["creator"]
+    readonly_fields = ["body", "status", "publish_at", "published_at", "created_at", "updated_at"]
+    inlines = [PostImageInline]
+    date_hierarchy = "created_at"
+    show_full_result_count = False

@@ -64,6 +64,11 @@ PRODUCT = ImageSpec(
     },
 )
 
+POST = ImageSpec(
+    folder="posts",
+    variants={"feed": Variant(1000, 1000, crop=False), "thumb": Variant(320, 320)},
+)
+
 
 @dataclass
 class CleanImage:
@@ -218,6 +223,33 @@ def store_image(clean: CleanImage, spec: ImageSpec) -> StoredImage:
         if batch is not None:
             batch.append(stored.variants[key])
     return stored
+
+
+def store_ordered_images(
+    model,
+    clean_images: list[CleanImage],
+    spec: ImageSpec,
+    *,
+    start: int = 0,
+    alt_text: str = "",
+    **owner,
+) -> list:
+    """Store each image through `spec` and insert its `model` row (a
+    `creators.models.OrderedImage`, e.g. ProductImage or PostImage) at positions `start`,
+    `start + 1`…; `owner` names the parent (`product=…`, `post=…`)."""
+    rows = []
+    for offset, clean in enumerate(clean_images):
+        stored = store_image(clean, spec)
+        rows.append(
+            model(
+                image=stored.name,
+                variants=stored.variants,
+                alt_text=alt_text.strip()[:200],
+                position=start + offset,
+                **owner,
+            )
+        )
+    return model.objects.bulk_create(rows)
 
 
 def delete_files(names) -> None:

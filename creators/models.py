@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import strip_tags
 
 from creators.handles import HANDLE_MAX_LENGTH, validate_handle
 from creators.images import VariantURLs
@@ -19,6 +20,23 @@ class TimeStampedModel(models.Model):
 
     class Meta:
         abstract = True
+
+
+class OrderedImage(models.Model):
+    """An image in an ordered set (lowest position first), written only through
+    `creators.images.store_ordered_images`; subclasses add the owner FK and `image`."""
+
+    variants = models.JSONField(default=dict, editable=False)
+    alt_text = models.CharField(max_length=200, blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        abstract = True
+        ordering = ["position", "id"]
+
+    @property
+    def urls(self) -> VariantURLs:
+        return VariantURLs(self.variants)
 
 
 class UserManager(BaseUserManager):
@@ -203,6 +221,117 @@ class EngagementEvent(models.Model):
 
     def __str__(self):
         return f"{self.kind} #{self.pk}"
+
+
+POST_BODY_MAX_LENGTH = 10_000
+POST_MAX_IMAGES = 4
+
+
+class PostStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    SCHEDULED = "scheduled", "Scheduled"
+    PUBLISHED = "published", "Published"
+
+
+class PostVisibility(models.TextChoices):
+    PUBLIC = "public", "Everyone"
+    FOLLOWERS = "followers", "Followers only"
+
+
+class Post(TimeStampedModel):
+    """Something a creator shares with fans; comments, reactions and tagged products hang
+    off it (tagged products live in shops.PostProduct, since creators never imports shops).
+
+    `creator` is the author (a user, like both ends of a Follow, so the feed is one join
+    over follows). A post is public once `status` is published; `published_at` is when
+    that happened and orders every list (with `id` as the tie-break of the keyset cursor).
+    """
+
+    creator = models.ForeignKey(User, on_delete=models.CASCADE, related_name="posts")
+    body = models.TextField(max_length=POST_BODY_MAX_LENGTH, help_text="Markdown.")
+    body_html = models.TextField(blank=True, editable=False)
+    link_url = models.URLField(
+        "video or link URL",
+        max_length=500,
+        blank=True,
+        help_text="Shown as a plain link card under the post (no embedded players).",
+    )
+    is_question = models.BooleanField(
+        "ask fans a question",
+        default=False,
+        help_text="The post is shown as a question that invites fans to reply.",
+    )
+    status = models.CharField(max_length=16, choices=PostStatus.choices, default=PostStatus.DRAFT)
+    visibility = models.CharField(
+        max_length=16, choices=PostVisibility.choices, default=PostVisibility.PUBLIC
+    )
+    publish_at = models.DateTimeField(
+        null=True, blank=True, help_text="When a scheduled post goes live."
+    )
+    published_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-published_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(status="published") | models.Q(published_at__isnull=False),
+                name="post_published_has_time",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="scheduled") | models.Q(publish_at__isnull=False),
+                name="post_scheduled_has_time",
+            ),
+        ]
+        indexes = [
+            # Feed and discover: newest published first, keyset on (published_at, id).
+            models.Index(
+                fields=["-published_at", "-id"],
+                condition=models.Q(status="published"),
+                name="post_published_idx",
+            ),
+            # One creator's posts (creator page, and the feed's per-followed-creator scans).
+            models.Index(
+                fields=["creator", "-published_at", "-id"],
+                condition=models.Q(status="published"),
+                name="post_creator_published_idx",
+            ),
+            # The scheduler's scan for due posts.
+            models.Index(
+                fields=["publish_at"],
+                condition=models.Q(status="scheduled"),
+                name="post_scheduled_due_idx",
+            ),
+            # The Studio list of a creator's own posts, any status.
+            models.Index(fields=["creator", "-created_at"], name="post_creator_created_idx"),
+        ]
+
+    def __str__(self):
+        return f"post #{self.pk} by {self.creator_id}"
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == PostStatus.PUBLISHED
+
+    @property
+    def is_followers_only(self) -> bool:
+        return self.visibility == PostVisibility.FOLLOWERS
+
+    @property
+    def teaser(self) -> str:
+        """What a non-follower sees of a followers-only post: never more than half of it
+        (at most 12 words), so a short post is not given away whole."""
+        words = strip_tags(self.body_html).split()
+        return " ".join(words[: min(12, len(words) // 2)]) + "…"
+
+
+class PostImage(OrderedImage):
+    """One of a post's ordered images (at most POST_MAX_IMAGES), stored through the gate."""
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="images")
+    image = models.ImageField(upload_to="posts/")
+
+    def __str__(self):
+        return f"{self.post_id}#{self.position}"
 
 
 # --- Relationship metrics (derived from EngagementEvent; see docs/metrics.md) ---------

@@ -48,7 +48,13 @@ CSRF_SENTINEL = "__relcommerce_csrf_token__"
 # Partials that may be punched out of a cached page. Markers come only from our own
 # templates (user text is escaped or sanitised, comments stripped), and replay renders
 # nothing outside this set; apps add theirs with `register_hole` in AppConfig.ready().
-HOLES = {"partials/site_nav.html", "partials/messages.html", "partials/footer_account.html"}
+HOLES = {
+    "partials/site_nav.html",
+    "partials/messages.html",
+    "partials/footer_account.html",
+    "creators/partials/follow_hole.html",
+    "creators/partials/creator_posts_hole.html",
+}
 _HOLE_MARKER = "<!--relcommerce-hole:{}-->"
 _HOLE_RE = re.compile(r"<!--relcommerce-hole:([\w./-]+)(?:\?([\w.%=&+~-]*))?-->")
 _RENDERING_FOR_CACHE = "_page_cache_render"
@@ -322,10 +328,38 @@ def _user_changed(sender, instance, update_fields=None, **kwargs):
         touch(CATALOG, creator_scope(handle))
 
 
+def _handles_touched(user_ids) -> None:
+    from creators.models import CreatorProfile
+
+    handles = CreatorProfile.objects.filter(user_id__in=user_ids).values_list("handle", flat=True)
+    touch(*(creator_scope(handle) for handle in handles))
+
+
+def _post_changed(sender, instance, **kwargs):
+    _handles_touched([instance.creator_id])  # the creator page lists the latest posts
+
+
+def _post_image_changed(sender, instance, **kwargs):
+    from creators.models import Post
+
+    _handles_touched(Post.objects.filter(pk=instance.post_id).values("creator_id"))
+
+
+def _follow_changed(sender, instance, **kwargs):
+    # Follower and following counts show on both people's creator pages.
+    _handles_touched([instance.followed_id, instance.follower_id])
+
+
 def connect() -> None:
     from django.db.models.signals import post_delete, post_save
 
-    from creators.models import CreatorProfile, User
+    from creators.models import CreatorProfile, Follow, Post, PostImage, User
+
+    for model, handler in ((Post, _post_changed), (PostImage, _post_image_changed)):
+        post_save.connect(handler, sender=model, dispatch_uid=f"pagecache.{model.__name__}")
+        post_delete.connect(handler, sender=model, dispatch_uid=f"pagecache.{model.__name__}")
+    post_save.connect(_follow_changed, sender=Follow, dispatch_uid="pagecache.follow")
+    post_delete.connect(_follow_changed, sender=Follow, dispatch_uid="pagecache.follow")
 
     post_save.connect(_profile_changed, sender=CreatorProfile, dispatch_uid="pagecache.profile")
     post_delete.connect(_profile_changed, sender=CreatorProfile, dispatch_uid="pagecache.profile")

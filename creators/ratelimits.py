@@ -50,8 +50,15 @@ def rate_limit_consume(*, request, action: str, rate: Rate) -> int:
     return max(1, math.ceil((window + 1) * rate.seconds - now))
 
 
-def rate_limited(action: str, rate: str, methods=("POST",)):
-    """Refuse a view's writes past `rate` with a 429 page that says when to retry."""
+def _limited_page(request, minutes: int):
+    return render(request, "rate_limited.html", {"retry_minutes": minutes}, status=429)
+
+
+def rate_limited(action: str, rate: str, methods=("POST",), limited_response=_limited_page):
+    """Refuse a view's writes past `rate` with a 429 page that says when to retry.
+
+    `limited_response(request, minutes)` may answer differently (e.g. an htmx partial,
+    which htmx swaps only when it is not an error status)."""
     parsed = Rate.parse(rate)
 
     def decorator(view):
@@ -60,13 +67,7 @@ def rate_limited(action: str, rate: str, methods=("POST",)):
             if request.method in methods:
                 retry_after = rate_limit_consume(request=request, action=action, rate=parsed)
                 if retry_after:
-                    minutes = math.ceil(retry_after / 60)
-                    response = render(
-                        request,
-                        "rate_limited.html",
-                        {"retry_minutes": minutes},
-                        status=429,
-                    )
+                    response = limited_response(request, math.ceil(retry_after / 60))
                     response["Retry-After"] = str(retry_after)
                     return response
             return view(request, *args, **kwargs)

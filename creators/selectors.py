@@ -1,11 +1,11 @@
 """Reads that creator pages need."""
 
-from django.db.models import QuerySet
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Lower
 from django.http import Http404
 
 from creators.handles import handle_key
-from creators.models import CreatorProfile, User
+from creators.models import CreatorProfile, Follow, Post, PostVisibility, User
 
 
 def _by_handle(handle: str) -> QuerySet[CreatorProfile]:
@@ -70,3 +70,108 @@ def creator_search(*, query: str = "") -> QuerySet[CreatorProfile]:
     if query:
         qs = qs.filter(handle__icontains=query) | qs.filter(display_name__icontains=query)
     return qs
+
+
+# Follows -----------------------------------------------------------------------------------
+
+
+def creator_profile_by_user_id(user_id: int, *, viewer: User | None = None) -> CreatorProfile:
+    """With `viewer`, the profile carries `viewer_follows` (one query for the button)."""
+    qs = CreatorProfile.objects.select_related("user")
+    if viewer is not None:
+        follows = Follow.objects.filter(followed_id=OuterRef("user_id"))
+        follows = (
+            follows.filter(follower_id=viewer.pk) if viewer.is_authenticated else follows.none()
+        )
+        qs = qs.annotate(viewer_follows=Exists(follows))
+    return qs.get(user_id=user_id)
+
+
+def follow_exists(*, follower: User, followed_id: int) -> bool:
+    if not follower.is_authenticated:
+        return False
+    return Follow.objects.filter(follower=follower, followed_id=followed_id).exists()
+
+
+def follow_counts(*, user_id: int) -> dict[str, int]:
+    """Followers and following of one user, in one query (two counted subqueries)."""
+    followers = Follow.objects.filter(followed_id=user_id).values("followed_id")
+    following = Follow.objects.filter(follower_id=user_id).values("follower_id")
+    counts = (
+        User.objects.filter(pk=user_id)
+        .annotate(
+            followers=Subquery(
+                followers.annotate(n=Count("pk")).values("n")[:1], output_field=IntegerField()
+            ),
+            following=Subquery(
+                following.annotate(n=Count("pk")).values("n")[:1], output_field=IntegerField()
+            ),
+        )
+        .values("followers", "following")
+        .first()
+    ) or {}
+    return {key: counts.get(key) or 0 for key in ("followers", "following")}
+
+
+def followers_of(*, user: User, query: str = "") -> QuerySet[Follow]:
+    """Who follows `user`, newest first; `query` matches the fan's name, their creator
+    handle or their exact email address (a creator can check whether someone follows,
+    without browsing fans' email addresses)."""
+    qs = Follow.objects.filter(followed=user).select_related("follower__creator_profile")
+    query = query.strip()
+    if query:
+        qs = qs.filter(
+            Q(follower__name__icontains=query)
+            | Q(follower__creator_profile__handle__icontains=query.lstrip("@"))
+            | Q(follower__email__iexact=query)
+        )
+    return qs.order_by("-created_at", "-id")
+
+
+def following_of(*, user: User) -> QuerySet[Follow]:
+    """The creators `user` follows, most recent first."""
+    return (
+        Follow.objects.filter(follower=user, followed__creator_profile__isnull=False)
+        .select_related("followed__creator_profile")
+        .order_by("-created_at", "-id")
+    )
+
+
+# Posts -------------------------------------------------------------------------------------
+
+
+def _posts_with_author() -> QuerySet[Post]:
+    return Post.objects.select_related("creator__creator_profile").prefetch_related("images")
+
+
+def post_get_for_owner(*, user: User, post_id: int) -> Post:
+    """One of `user`'s own posts, any status; anyone else gets a 404."""
+    if not user.is_authenticated:
+        raise Http404("No post here.")
+    post = _posts_with_author().filter(pk=post_id, creator=user).first()
+    if post is None:
+        raise Http404("No post here.")
+    return post
+
+
+def post_get_public(*, handle: str, post_id: int, viewer: User) -> Post:
+    """A published post of the creator behind `handle`; drafts and scheduled posts only
+    for their author. Followers-only posts are returned too: the page shows a teaser."""
+    post = (
+        _posts_with_author()
+        .alias(handle_lower=Lower("creator__creator_profile__handle"))
+        .filter(pk=post_id, handle_lower=handle_key(handle), creator__is_active=True)
+        .first()
+    )
+    if post is None or (not post.is_published and post.creator_id != viewer.pk):
+        raise Http404("No post here.")
+    return post
+
+
+def posts_for_studio(*, user: User) -> QuerySet[Post]:
+    return Post.objects.filter(creator=user).prefetch_related("images").order_by("-created_at")
+
+
+def post_can_view(*, post: Post, viewer: User, is_follower: bool) -> bool:
+    """Whether `viewer` sees the whole post (else a teaser and a follow button)."""
+    return post.visibility == PostVisibility.PUBLIC or post.creator_id == viewer.pk or is_follower

@@ -5,7 +5,7 @@ from django.conf import settings
 from django.db import DatabaseError
 from django.utils import timezone
 
-from creators import events
+from creators import events, posts
 
 RETRY = {
     "autoretry_for": (DatabaseError, ConnectionError),
@@ -40,3 +40,9 @@ def metrics_rollup_task() -> int:
 
     result = rollup_incremental()
     return result.rows
+
+
+@shared_task(**RETRY)
+def posts_publish_due_task() -> int:
+    """Publish scheduled posts whose time has come (idempotent: see creators.posts)."""
+    return posts.posts_publish_due()

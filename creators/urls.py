@@ -1,6 +1,6 @@
 from django.urls import path
 
-from creators import views
+from creators import follow_views, post_views, views
 
 app_name = "creators"
 
@@ -11,4 +11,11 @@ urlpatterns = [
     path("account/", views.account, name="account"),
     path("@<str:handle>/", views.creator_detail, name="detail"),
     path("@<str:handle>/edit/", views.creator_edit, name="edit"),
+    # Posts, follows and the feed
+    path("feed/", post_views.feed_page, name="feed"),
+    path("@<str:handle>/posts/", post_views.creator_posts, name="posts"),
+    path("@<str:handle>/posts/<int:post_id>/", post_views.post_detail, name="post"),
+    path("@<str:handle>/follow/", follow_views.follow, name="follow"),
+    path("studio/followers/", follow_views.studio_followers, name="studio_followers"),
+    path("account/following/", follow_views.account_following, name="account_following"),
 ]

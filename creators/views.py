@@ -10,6 +10,7 @@ from creators.ratelimits import rate_limited
 from creators.services import creator_profile_update
 
 CREATORS_PER_PAGE = 24
+LATEST_POSTS = 3
 
 
 @pagecache.cached_page(lambda handle: [pagecache.creator_scope(handle)], owner_kwarg="handle")
@@ -20,7 +21,13 @@ def creator_detail(request, handle):
     return render(
         request,
         "creators/creator_detail.html",
-        {"profile": profile, "is_owner": request.user.pk == profile.user_id},
+        {
+            "profile": profile,
+            "is_owner": request.user.pk == profile.user_id,
+            # The follow button and the latest posts depend on the viewer: holes of the
+            # page cache (templatetags/social_tags.py), rendered per request.
+            "follow_counts": selectors.follow_counts(user_id=profile.user_id),
+        },
     )
 
 

@@ -29,7 +29,7 @@ bulk-inserted with their tags and image rows.
 
 Each phase (staff, creators, products, fans, follows) runs in one transaction: a crash
 leaves no half-written phase, and running the command again completes the rest. Posts
-and orders join `demo_seed` as further phases when their features land.
+(relcommerce/demo_social.py) are the last phase; orders join when their feature lands.
 """
 
 import functools
@@ -63,7 +63,7 @@ from creators.images import PRODUCT, CleanImage, StoredImage, clean_image_upload
 from creators.models import CreatorProfile, EngagementEvent, EventKind, Follow, User
 from creators.rich_text import markdown_to_html
 from creators.selectors import handle_is_taken
-from relcommerce import demo_catalog
+from relcommerce import demo_catalog, demo_social
 from relcommerce.demo_catalog import RANDOM_STOCK, ProductSeed
 from shops.downloads import delete_private_files, digital_file_name, private_storage
 from shops.models import Product, ProductImage, ProductKind, ProductStatus, Shop, Tag
@@ -535,6 +535,7 @@ class SeedReport:
     fans: int = 0
     fans_created: int = 0
     follows_created: int = 0
+    posts_created: int = 0
     products: int = 0
     products_created: int = 0
     product_images_created: int = 0
@@ -623,6 +624,13 @@ def demo_seed(
         seed=seed, fan_ids=fan_ids, profiles=profiles, now=now
     )
     log(f"follows: {report.follows_created} new, with their follow events ({_since(phase)})")
+
+    phase = time.monotonic()
+    report.posts_created, post_events = demo_social.posts_seed(
+        seed=seed, profiles=profiles, now=now
+    )
+    report.events_created += post_events
+    log(f"posts: {report.posts_created} new, with their events ({_since(phase)})")
 
     if connection.vendor == "postgresql" and (report.products_created or report.follows_created):
         # Bulk loads leave the planner without statistics until autovacuum gets round to

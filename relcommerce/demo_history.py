@@ -1,18 +1,19 @@
 """~90 days of believable relationship history for the demo creators, so the Studio
 dashboard shows real numbers after `manage.py seed_demo`.
 
-Builds on what `relcommerce.demo` seeded (creators, shops, products, fans, follows) and
-adds, per creator, posts, fan reactions, comments and questions, the creator's replies
+Builds on what `relcommerce.demo` and `demo_social` seeded (creators, shops, products,
+fans, follows, posts) and adds, per creator, fans' reactions to the posts, comments and
+questions, the creator's replies
 (with `response_seconds` on the first one, as the comment services record it), a few
 former fans who followed and left, real orders of real demo products (checkout, order,
 items, and their order events with amount, currency and buyer) and reviews with the
 creator's responses. Every event follows the payload contract in docs/metrics.md.
 
 Deterministic: each creator's history comes from its own `random.Random(seed, handle)`,
-relative to `now`. Idempotent: the posts carry a `demo_history` marker and a second run
-finds it and adds nothing. Comments, posts and reviews have no tables yet (they arrive
-with the social and reviews work), so their events carry synthetic target ids far above
-any real row's.
+relative to `now`. Idempotent: the history's checkouts carry a marker and a second run
+finds it and adds nothing. Comments and reviews have no tables yet (they arrive with the
+comments and reviews work), so their events carry synthetic target ids far above any
+real row's.
 """
 
 import math
@@ -28,7 +29,15 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from creators.models import CreatorProfile, EngagementEvent, EventKind, Follow, User
+from creators.models import (
+    CreatorProfile,
+    EngagementEvent,
+    EventKind,
+    Follow,
+    Post,
+    PostStatus,
+    User,
+)
 from creators.rollup import rollup_incremental
 from relcommerce.demo import DEMO_DOMAIN, HISTORY_DAYS
 from shops.checkout import NUMBER_ALPHABET, NUMBER_LENGTH
@@ -57,10 +66,11 @@ class HistoryReport:
     skipped: bool = False
 
 
+MARKER = "demo-history"  # payment reference of the history's checkouts
+
+
 def demo_history_exists() -> bool:
-    return EngagementEvent.objects.filter(
-        kind=K.POST_PUBLISHED, payload__demo_history=True
-    ).exists()
+    return Checkout.objects.filter(payment_reference=MARKER).exists()
 
 
 def demo_history_seed(*, seed: int, now: datetime | None = None, log=None) -> HistoryReport:
@@ -155,25 +165,25 @@ class _Builder:
         affinity = {fan_id: rng.betavariate(1.3, 2.5) for fan_id, _ in follows}
         creator_id = profile.user_id
 
-        # Posts every few days, and what followers do with them.
-        at = self.start + timedelta(hours=rng.uniform(8, 60))
-        while at < self.now:
-            post = self.event(
-                K.POST_PUBLISHED, profile=profile, actor_id=creator_id, at=at, demo_history=True
-            )
+        # What followers do with the creator's posts (seeded by demo_social).
+        post_type = ContentType.objects.get_for_model(Post)
+        posts = Post.objects.filter(creator=profile.user, status=PostStatus.PUBLISHED)
+        for post_id, at in posts.order_by("published_at").values_list("pk", "published_at"):
             for fan_id, followed_at in follows:
                 if followed_at > at:
                     continue
                 a = affinity[fan_id]
-                if rng.random() < 0.05 + 0.45 * a:
-                    self.event(
+                if rng.random() < 0.1 + 0.6 * a:
+                    reaction = self.event(
                         K.REACTION,
                         profile=profile,
                         actor_id=fan_id,
                         at=at + timedelta(hours=rng.expovariate(1 / 10)),
-                        target_id=post.target_id,
+                        target_id=post_id,
                     )
-                if rng.random() < 0.02 + 0.18 * a:
+                    if reaction is not None:
+                        reaction.target_type = post_type
+                if rng.random() < 0.05 + 0.35 * a:
                     self._conversation(
                         rng,
                         profile,
@@ -183,7 +193,6 @@ class _Builder:
                         responsiveness,
                         reply_hours,
                     )
-            at += timedelta(days=rng.uniform(2, 5), hours=rng.uniform(-3, 3))
 
         # Questions on products, from followers and passers-by alike.
         day = self.start
@@ -284,6 +293,7 @@ class _Builder:
             currency=shop.currency,
             total=total,
             payment_provider="simulated_card" if by_card else "manual",
+            payment_reference=MARKER,
             created_at=placed,
         )
         order = Order(

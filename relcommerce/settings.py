@@ -172,6 +172,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "creators.tasks.metrics_rollup_task",
         "schedule": timedelta(minutes=env.int("METRICS_ROLLUP_MINUTES", default=60)),
     },
+    "publish-scheduled-posts": {
+        "task": "creators.tasks.posts_publish_due_task",
+        "schedule": timedelta(minutes=1),
+    },
 }
 # Events still undispatched after this long are re-enqueued by the sweeper.
 EVENT_SWEEP_AFTER = timedelta(minutes=env.int("EVENT_SWEEP_AFTER_MINUTES", default=5))

@@ -4,7 +4,17 @@ from django.core.exceptions import ValidationError
 from creators.rich_text import markdown_to_html
 from shops import downloads
 from shops import orders as order_services
-from shops.models import Checkout, Order, OrderItem, Product, ProductImage, ProductStatus, Shop, Tag
+from shops.models import (
+    Checkout,
+    Order,
+    OrderItem,
+    PostProduct,
+    Product,
+    ProductImage,
+    ProductStatus,
+    Shop,
+    Tag,
+)
 from shops.services import product_set_status
 
 
@@ -228,3 +238,13 @@ class CheckoutAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+@admin.register(PostProduct)
+class PostProductAdmin(admin.ModelAdmin):
+    """Which products a post features (written by the Studio post form)."""
+
+    list_display = ["post", "product", "position"]
+    search_fields = ["product__title", "post__creator__creator_profile__handle"]
+    list_select_related = ["post", "product"]
+    raw_id_fields = ["post", "product"]

@@ -5,7 +5,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 
-from creators.models import CreatorProfile, TimeStampedModel
+from creators.models import CreatorProfile, OrderedImage, Post, TimeStampedModel
 from shops.storage import PrivateFileStorage
 
 
@@ -154,26 +154,36 @@ class Product(TimeStampedModel):
         return self.stock is None or self.stock > 0
 
 
-class ProductImage(models.Model):
+class ProductImage(OrderedImage):
     """One of a product's ordered images; the first (lowest position) is the cover."""
 
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="images")
     image = models.ImageField(upload_to="products/")
-    variants = models.JSONField(default=dict, editable=False)
-    alt_text = models.CharField(max_length=200, blank=True)
-    position = models.PositiveSmallIntegerField(default=0)
-
-    class Meta:
-        ordering = ["position", "id"]
 
     def __str__(self):
         return f"{self.product_id}#{self.position}"
 
-    @property
-    def urls(self):
-        from creators.images import VariantURLs
 
-        return VariantURLs(self.variants)
+POST_MAX_PRODUCTS = 6
+
+
+class PostProduct(models.Model):
+    """A product featured under a post (a shoppable post). Lives in shops so that creators
+    never imports shops; written only by `shops.post_products.post_products_set`, which
+    accepts products of the post author's own shop only."""
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="product_links")
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="post_links")
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["post", "product"], name="post_product_unique"),
+        ]
+
+    def __str__(self):
+        return f"post {self.post_id} → product {self.product_id}"
 
 
 class Cart(TimeStampedModel):

@@ -1,12 +1,12 @@
 """Reads that shop pages need. `*_get_for_owner` are the owner-checked accessors."""
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet, prefetch_related_objects
 from django.db.models.functions import Lower
 from django.http import Http404
 
 from creators.handles import handle_key
 from creators.models import User
-from shops.models import Product, ProductImage, ProductStatus, Shop
+from shops.models import PostProduct, Product, ProductImage, ProductStatus, Shop
 
 
 def images_in_order() -> Prefetch:
@@ -104,3 +104,29 @@ def product_get_public(*, handle: str, slug: str, user: User) -> Product:
 
 def products_more_from_creator(*, product: Product, limit: int = 4) -> list[Product]:
     return list(products_published(shop=product.shop).exclude(pk=product.pk)[:limit])
+
+
+def _post_links_prefetch() -> Prefetch:
+    return Prefetch(
+        "product_links",
+        queryset=PostProduct.objects.filter(product__status=ProductStatus.PUBLISHED)
+        .select_related("product__shop__creator")
+        .prefetch_related(
+            Prefetch("product__images", queryset=ProductImage.objects.order_by("position", "id"))
+        )
+        .order_by("position", "id"),
+    )
+
+
+def post_products_prefetch(posts: list) -> None:
+    """Attach each post's published tagged products (with shop and images) in 3 queries."""
+    prefetch_related_objects(posts, _post_links_prefetch())
+
+
+def post_products_of(post) -> list[Product]:
+    """A post's published tagged products, from the prefetch if `post_products_prefetch`
+    ran, else loaded now (3 queries: links with products and shops, their images)."""
+    cache = getattr(post, "_prefetched_objects_cache", {})
+    if "product_links" not in cache:
+        post_products_prefetch([post])
+    return [link.product for link in post.product_links.all()]

@@ -174,18 +174,9 @@ def _unique_slug(*, shop: Shop, title: str) -> str:
 
 
 def _store_images(*, product: Product, clean_images: list[CleanImage], start: int) -> None:
-    rows = []
-    for offset, clean in enumerate(clean_images):
-        stored = _images.store_image(clean, _images.PRODUCT)
-        rows.append(
-            ProductImage(
-                product=product,
-                image=stored.name,
-                variants=stored.variants,
-                position=start + offset,
-            )
-        )
-    ProductImage.objects.bulk_create(rows)
+    _images.store_ordered_images(
+        ProductImage, clean_images, _images.PRODUCT, start=start, product=product
+    )
 
 
 def product_create(

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from shops import cart_views, checkout_views, order_views, shipping_views, views
+from shops import cart_views, checkout_views, order_views, post_views, shipping_views, views
 
 app_name = "shops"
 
@@ -33,4 +33,12 @@ urlpatterns += [
         name="studio_order_action",
     ),
     path("downloads/<str:token>/", order_views.download, name="download"),
+]
+
+# The Studio's posts (shoppable: they feature shop products): shops/post_views.py
+urlpatterns += [
+    path("studio/posts/", post_views.studio_posts, name="studio_posts"),
+    path("studio/posts/new/", post_views.post_create, name="post_create"),
+    path("studio/posts/<int:post_id>/edit/", post_views.post_edit, name="post_edit"),
+    path("studio/posts/<int:post_id>/delete/", post_views.post_delete, name="post_delete"),
 ]

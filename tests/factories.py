@@ -166,3 +166,31 @@ class OrderItemFactory(factory.django.DjangoModelFactory):
         lambda item: item.product.price if item.product else Decimal("24.00")
     )
     quantity = 2
+
+
+class PostFactory(factory.django.DjangoModelFactory):
+    """A published public post by a creator (a user with a creator profile)."""
+
+    class Meta:
+        model = "creators.Post"
+
+    creator = factory.LazyFunction(lambda: CreatorProfileFactory().user)
+    body = factory.Sequence(lambda n: f"Fresh from the kiln, batch {n}.")
+    body_html = factory.LazyAttribute(lambda post: f"<p>{post.body}</p>")
+    status = "published"
+    visibility = "public"
+    published_at = factory.LazyFunction(timezone.now)
+
+
+class PostImageFactory(factory.django.DjangoModelFactory):
+    """An image row whose files are not on disk (enough for pages and query counts)."""
+
+    class Meta:
+        model = "creators.PostImage"
+
+    post = factory.SubFactory(PostFactory)
+    image = factory.Sequence(lambda n: f"posts/test{n}.png")
+    variants = factory.LazyAttribute(
+        lambda row: {key: row.image.replace(".png", f"_{key}.webp") for key in ("feed", "thumb")}
+    )
+    position = factory.Sequence(lambda n: n)

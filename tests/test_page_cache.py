@@ -159,9 +159,10 @@ def test_a_signed_in_fan_replay_costs_a_constant_handful_of_queries(
     warm(url)
     client = Client()
     client.force_login(UserFactory())
-    # One query: the user with their creator profile and cart units (the header's data);
-    # the session comes from the cache.
-    with django_assert_max_num_queries(1):
+    # The user with their creator profile and cart units (the header's data), and the
+    # follow button's creator with whether this fan follows them; the session comes from
+    # the cache.
+    with django_assert_max_num_queries(2):
         assert visit(url, client)["X-Page-Cache"] == "hit"
 
 

@@ -484,3 +484,29 @@ def test_generated_creators_are_bulk_inserted_like_shop_open_would_and_idempoten
             "handle", "display_name", "bio"
         )
     )
+
+
+def test_demo_posts_are_believable_deterministic_and_idempotent():
+    from creators.models import Post
+    from shops.models import PostProduct
+
+    seed(*SMALL)
+    posts = list(Post.objects.order_by("creator_id", "published_at"))
+    assert 6 <= len(posts) <= 12  # 3-6 for each of two creators
+    now = timezone.now()
+    assert all(now - timedelta(days=91) < p.published_at < now for p in posts)
+    assert PostProduct.objects.exists()
+    for link in PostProduct.objects.select_related("post", "product__shop__creator"):
+        assert link.product.shop.creator.user_id == link.post.creator_id  # own products only
+    events = EngagementEvent.objects.filter(kind=EventKind.POST_PUBLISHED)
+    assert {(e.target_id, e.created_at) for e in events} == {(p.pk, p.published_at) for p in posts}
+    assert not events.filter(dispatched_at__isnull=True).exists()
+    snapshot = [(p.creator_id, p.body, p.is_question, p.visibility) for p in posts]
+
+    before = counts()
+    assert "0 new posts" in seed(*SMALL)
+    assert counts() == before
+    assert [
+        (p.creator_id, p.body, p.is_question, p.visibility)
+        for p in Post.objects.order_by("creator_id", "published_at")
+    ] == snapshot

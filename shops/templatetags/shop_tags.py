@@ -43,3 +43,19 @@ def creator_products(context, profile, is_owner=False):
         CREATOR_PRODUCTS_PER_PAGE,
     ).get_page(page_number)
     return {"page": page, "profile": profile, "is_owner": is_owner, "request": request}
+
+
+@register.simple_tag
+def post_products_prefetch(posts) -> str:
+    """Load the tagged products of a list of posts at once (feed, creator page), so each
+    `{% post_products %}` below reads the cache: two queries per list, not per post."""
+    selectors.post_products_prefetch(list(posts))
+    return ""
+
+
+@register.inclusion_tag("shops/partials/post_products.html", takes_context=True)
+def post_products(context, post):
+    """The published products a post features, as cards with price and Add to cart."""
+    request = context.get("request")
+    products = selectors.post_products_of(post)
+    return {"products": products, "post": post, "request": request}

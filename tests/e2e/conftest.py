@@ -129,27 +129,29 @@ def page(context, request):
     return page
 
 
+def session_cookie(live_server, user) -> dict:
+    """A signed-in session cookie for `user`, to add to any browser context."""
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
+    return {
+        "name": cookie.key,
+        "value": cookie.value,
+        "domain": urlsplit(live_server.url).hostname,
+        "path": "/",
+        "httpOnly": True,
+    }
+
+
 @pytest.fixture
 def login_as(context, live_server):
     """Sign a user in by giving the browser a session cookie (for journeys that are not
     about signing in)."""
-    from django.test import Client
 
     def login(user):
-        client = Client()
-        client.force_login(user)
-        cookie = client.cookies[settings.SESSION_COOKIE_NAME]
-        context.add_cookies(
-            [
-                {
-                    "name": cookie.key,
-                    "value": cookie.value,
-                    "domain": urlsplit(live_server.url).hostname,
-                    "path": "/",
-                    "httpOnly": True,
-                }
-            ]
-        )
+        context.add_cookies([session_cookie(live_server, user)])
 
     return login
 

@@ -90,7 +90,8 @@ class Command(BaseCommand):
                 f"{report.creators} creators ({report.creators_created} new), "
                 f"{report.products} products ({report.products_created} new), "
                 f"{report.fans} fans ({report.fans_created} new), "
-                f"{report.follows_created} new follows and follow events."
+                f"{report.follows_created} new follows and follow events, "
+                f"{report.posts_created} new posts."
             )
         )
         self._print_logins(report.logins)

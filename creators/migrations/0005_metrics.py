@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('creators', '0003_order_delivered_event'),
+        ('creators', '0004_posts'),
     ]
 
     operations = [

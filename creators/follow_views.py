@@ -1,0 +1,118 @@
+"""Follow and unfollow, the creator's follower list and the fan's following list."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.views.decorators.http import require_POST
+
+from creators import follows, selectors
+from creators.ratelimits import rate_limited
+
+FOLLOWS_PER_PAGE = 50
+FOLLOW_RATE = "120/h"
+
+
+def _is_htmx(request) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def _safe_next(request, default: str) -> str:
+    target = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return default
+
+
+def _follow_limited(request, minutes: int):
+    """Past the limit, htmx gets the button with the message in place (htmx does not swap
+    a 429); a plain form gets the usual 429 page."""
+    if not _is_htmx(request):
+        return render(request, "rate_limited.html", {"retry_minutes": minutes}, status=429)
+    profile = selectors.creator_get_public(handle=request.resolver_match.kwargs["handle"])
+    message = f"Too many follows and unfollows: please try again in {minutes} minute"
+    return render(
+        request,
+        "creators/partials/follow_button_response.html",
+        {
+            "profile": profile,
+            "next_url": _safe_next(request, profile.get_absolute_url()),
+            "follow_error": message + ("s." if minutes != 1 else "."),
+        },
+    )
+
+
+@require_POST
+@rate_limited("follow", FOLLOW_RATE, limited_response=_follow_limited)
+def follow(request, handle):
+    """POST action=follow|unfollow. htmx gets the button back; a plain form a redirect."""
+    profile = selectors.creator_get_public(handle=handle)
+    next_url = _safe_next(request, profile.get_absolute_url())
+    if not request.user.is_authenticated:
+        login_url = f"{reverse('account_login')}?{urlencode({'next': next_url})}"
+        if _is_htmx(request):
+            response = HttpResponse(status=204)
+            response["HX-Redirect"] = login_url
+            return response
+        return redirect(login_url)
+    action = request.POST.get("action", "")
+    error, notice = "", ""
+    try:
+        if action == "follow":
+            follows.follow_create(follower=request.user, followed=profile.user)
+            notice = f"You follow {profile.display_name}: their posts appear in your feed."
+        elif action == "unfollow":
+            follows.follow_delete(follower=request.user, followed=profile.user)
+            notice = f"You no longer follow {profile.display_name}."
+        else:
+            error = "Choose to follow or unfollow."
+    except ValidationError as exc:
+        error = " ".join(exc.messages)
+    if _is_htmx(request):
+        return render(
+            request,
+            "creators/partials/follow_button_response.html",
+            {"profile": profile, "next_url": next_url, "follow_error": error},
+            status=400 if error and not action else 200,
+        )
+    if error:
+        messages.error(request, error)
+    else:
+        messages.success(request, notice)
+    return redirect(next_url)
+
+
+@login_required
+def studio_followers(request):
+    profile = selectors.creator_profile_of(request.user)
+    if profile is None:
+        messages.info(request, "Open a shop first: it takes a minute.")
+        return redirect("shops:open")
+    query = request.GET.get("q", "")[:100]
+    page = Paginator(
+        selectors.followers_of(user=request.user, query=query), FOLLOWS_PER_PAGE
+    ).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "creators/studio_followers.html",
+        {
+            "profile": profile,
+            "page": page,
+            "query": query,
+            "counts": selectors.follow_counts(user_id=request.user.pk),
+        },
+    )
+
+
+@login_required
+def account_following(request):
+    page = Paginator(selectors.following_of(user=request.user), FOLLOWS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "creators/account_following.html", {"page": page})

@@ -1,0 +1,52 @@
+"""Follow and unfollow: user → user, idempotent, each with its event in one transaction.
+
+Following twice is one follow (the unique constraint plus get_or_create, which re-reads
+after losing a race), and only a change records an event: a repeated follow or an
+unfollow of someone not followed records nothing.
+"""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from creators.events import event_record
+from creators.models import CreatorProfile, EventKind, Follow, User
+
+
+def _check_target(*, follower: User, followed: User) -> None:
+    if follower.pk == followed.pk:
+        raise ValidationError("You can’t follow yourself.", code="follow_self")
+    if not followed.is_active:
+        raise ValidationError("This account is no longer active.", code="follow_inactive")
+
+
+def follow_create(*, follower: User, followed: User) -> bool:
+    """Make `follower` follow `followed`; returns whether a new follow was made."""
+    _check_target(follower=follower, followed=followed)
+    with transaction.atomic():
+        follow, created = Follow.objects.get_or_create(follower=follower, followed=followed)
+        if created:
+            # Targets the follow row, like the seeded history; the unfollow below can
+            # only name the user (its row is gone), so both carry `followed_id`.
+            event_record(
+                kind=EventKind.FOLLOW,
+                actor=follower,
+                creator=CreatorProfile.objects.filter(user=followed).first(),
+                target=follow,
+                payload={"followed_id": followed.pk},
+            )
+    return created
+
+
+def follow_delete(*, follower: User, followed: User) -> bool:
+    """Stop following; returns whether there was a follow to remove."""
+    with transaction.atomic():
+        deleted, _ = Follow.objects.filter(follower=follower, followed=followed).delete()
+        if deleted:
+            event_record(
+                kind=EventKind.UNFOLLOW,
+                actor=follower,
+                creator=CreatorProfile.objects.filter(user=followed).first(),
+                target=followed,
+                payload={"followed_id": followed.pk},
+            )
+    return bool(deleted)

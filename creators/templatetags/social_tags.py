@@ -1,0 +1,85 @@
+"""The follow button, one partial for the creator page, post page and product page."""
+
+from django import template
+
+from creators import selectors
+
+register = template.Library()
+
+
+@register.inclusion_tag("creators/partials/follow_button.html", takes_context=True)
+def follow_button(
+    context, profile, following=None, counts=None, next_url="", show_count=True, swap=True
+):
+    """Follow/unfollow `profile` (an htmx form that also works as a plain POST form).
+
+    Pass `following` and `counts` when the view already has them; otherwise the tag asks
+    (one query each). `swap=False` makes it a plain form (the teaser of a followers-only
+    post: following should reload the page and show the whole post). Signed-out visitors
+    get a sign-in link and no CSRF token, so the signed-out page stays cacheable.
+    """
+    request = context["request"]
+    user = request.user
+    if following is None:
+        following = selectors.follow_exists(follower=user, followed_id=profile.user_id)
+    if counts is None and show_count:
+        counts = selectors.follow_counts(user_id=profile.user_id)
+    return {
+        "request": request,
+        "user": user,
+        "profile": profile,
+        "following": following,
+        "counts": counts,
+        "show_count": show_count,
+        "swap": swap,
+        "next_url": next_url or request.get_full_path(),
+        "error": context.get("follow_error", ""),
+    }
+
+
+# Holes of the page cache (creators/pagecache.py): the cached creator and product pages
+# leave these per-viewer parts out and render them per request from ids alone. Rendered
+# inline (a page that isn't cached), they reuse what the page already loaded.
+
+
+def _creator_in(context, creator_id) -> tuple:
+    """The creator's profile, and whether it came from the page (so its counts did too).
+    Loaded here, it carries `viewer_follows` for the request's user."""
+    profile = context.get("profile")
+    if profile is not None and str(profile.user_id) == str(creator_id):
+        return profile, True
+    viewer = context["request"].user
+    return selectors.creator_profile_by_user_id(int(creator_id), viewer=viewer), False
+
+
+@register.inclusion_tag("creators/partials/follow_button.html", takes_context=True)
+def follow_button_for(context, creator_id, show_count="1"):
+    """The follow button of the creator whose user id is `creator_id`."""
+    profile, from_page = _creator_in(context, creator_id)
+    counts = context.get("follow_counts") if from_page else None
+    following = getattr(profile, "viewer_follows", None)
+    show = str(show_count) == "1"
+    return follow_button(context, profile, following=following, counts=counts, show_count=show)
+
+
+@register.inclusion_tag("creators/partials/creator_posts.html", takes_context=True)
+def creator_latest_posts(context, creator_id):
+    """The creator page's latest posts, as this viewer may see them (followers-only
+    posts are teasers unless they follow)."""
+    from creators import feed
+    from creators.views import LATEST_POSTS
+
+    request = context["request"]
+    profile, _ = _creator_in(context, creator_id)
+    return {
+        "request": request,
+        "user": request.user,
+        "profile": profile,
+        "is_owner": request.user.pk == profile.user_id,
+        "following": getattr(profile, "viewer_follows", None)
+        if hasattr(profile, "viewer_follows")
+        else selectors.follow_exists(follower=request.user, followed_id=profile.user_id),
+        "latest_posts": feed.posts_of_creator(
+            user_id=profile.user_id, cursor=None, per_page=LATEST_POSTS
+        ),
+    }
