@@ -214,9 +214,7 @@ class EngagementEvent(models.Model):
             models.Index(fields=["kind", "created_at"], name="event_kind_created_idx"),
             # The metrics roll-up looks up one kind of a creator's events in a time window
             # (their replies to a comment, a follower's purchases) for every row it counts.
-            models.Index(
-                fields=["creator", "kind", "created_at"], name="event_creator_kind_idx"
-            ),
+            models.Index(fields=["creator", "kind", "created_at"], name="event_creator_kind_idx"),
             models.Index(
                 fields=["created_at"],
                 condition=models.Q(dispatched_at__isnull=True),

@@ -140,7 +140,8 @@ def rollup_range(*, start: date, end: date, now: datetime | None = None) -> Roll
     _medians_into(rows, events)
     _running_gauges(rows, creator_ids, days, t0)
     for day in days:
-        _trailing_gauges(rows, day)
+        _engaged_fans(rows, day)
+    _conversion_gauges(rows, days)
     _ror_into(rows, creator_ids, start)
 
     _upsert(CreatorMetricsDay, rows.values(), unique=["creator", "date"])
@@ -329,8 +330,8 @@ def _running_gauges(rows, creator_ids, days, t0) -> None:
             row.repeat_buyers_total = repeaters
 
 
-def _trailing_gauges(rows, day: date) -> None:
-    """Engaged fans (trailing 30 days) and follower→buyer conversion (trailing 90 days)."""
+def _engaged_fans(rows, day: date) -> None:
+    """Distinct fans with an interaction in the 30 days ending with `day`."""
     end = _day_start(day + timedelta(days=1))
     engaged = (
         _fan_events()
@@ -345,8 +346,19 @@ def _trailing_gauges(rows, day: date) -> None:
     for item in engaged:
         rows[(item["creator_id"], day)].engaged_fans = item["n"]
 
+
+def _conversion_gauges(rows, days: list[date]) -> None:
+    """Follows in the trailing 90 days and how many of them bought within 90 days.
+
+    Each follow that can fall in any of the range's windows is annotated once with the
+    fan's first paid order in the 90 days after it; one grouped query then gives, per
+    (follow day, conversion day), how many follows there are, and each day's gauge adds
+    up the groups inside its window: follow day in the last 90 days, conversion day (the
+    purchase) no later than the day itself.
+    """
     window = timedelta(days=metrics.CONVERSION_WINDOW_DAYS)
-    bought = (
+    first = days[0] - timedelta(days=metrics.CONVERSION_WINDOW_DAYS - 1)
+    first_purchase = (
         EngagementEvent.objects.annotate(buyer=payload_int("buyer_id"))
         .filter(
             kind=K.ORDER_PAID,
@@ -355,19 +367,38 @@ def _trailing_gauges(rows, day: date) -> None:
             created_at__gte=OuterRef("created_at"),
             created_at__lt=OuterRef("created_at") + Value(window),
         )
-        .filter(created_at__lt=end)
+        .order_by("created_at")
+        .values("created_at")[:1]
     )
-    cohort = (
+    groups = (
         EngagementEvent.objects.filter(
-            kind=K.FOLLOW, creator__isnull=False, created_at__gte=end - window, created_at__lt=end
+            kind=K.FOLLOW,
+            creator__isnull=False,
+            created_at__gte=_day_start(first),
+            created_at__lt=_day_start(days[-1] + timedelta(days=1)),
         )
-        .annotate(converted=Exists(bought))
-        .values("creator_id")
-        .annotate(follows=Count("id"), converted=Count("id", filter=Q(converted=True)))
+        .annotate(bought_at=Subquery(first_purchase))
+        .annotate(
+            day=TruncDate("created_at", tzinfo=UTC), bought_day=TruncDate("bought_at", tzinfo=UTC)
+        )
+        .values("creator_id", "day", "bought_day")
+        .annotate(n=Count("id"))
     )
-    for item in cohort:
-        row = rows[(item["creator_id"], day)]
-        row.follows_90d, row.converted_90d = item["follows"], item["converted"]
+    by_creator = defaultdict(list)
+    for item in groups:
+        bought = item["bought_day"]
+        by_creator[item["creator_id"]].append(
+            (_as_date(item["day"]), _as_date(bought) if bought else None, item["n"])
+        )
+    for creator_id, cohort in by_creator.items():
+        for day in days:
+            since = day - timedelta(days=metrics.CONVERSION_WINDOW_DAYS - 1)
+            row = rows.get((creator_id, day))
+            if row is None:
+                continue
+            inside = [(bought, n) for followed, bought, n in cohort if since <= followed <= day]
+            row.follows_90d = sum(n for _, n in inside)
+            row.converted_90d = sum(n for bought, n in inside if bought and bought <= day)
 
 
 def _ror_into(rows, creator_ids, start: date) -> None:

@@ -386,3 +386,19 @@ def test_incremental_runs_leave_very_old_late_events_to_the_backfill(creator, fa
     # The backfill command's range reaches it.
     rollup.rollup_range(start=D0, end=D0, now=now)
     assert row(creator, D0).follows == 1
+
+
+def test_conversion_window_slides_day_by_day(creator, fans):
+    follow(creator, fans[0], at(days=-89, hours=1))  # in day 0's window, not day 1's
+    order(creator, fans[0], at(days=-60), "10.00")
+    follow(creator, fans[1], at(days=-1))
+    order(creator, fans[1], at(days=1, hours=5), "10.00")  # converts on day 1
+    follow(creator, fans[2], at(days=2))  # new on day 2, never buys
+
+    run()
+
+    gauges = [
+        (r.follows_90d, r.converted_90d)
+        for r in CreatorMetricsDay.objects.filter(creator=creator).order_by("date")
+    ]
+    assert gauges == [(2, 1), (1, 1), (2, 1), (2, 1)]
