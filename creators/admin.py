@@ -3,8 +3,10 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.db import transaction
 from django.utils.html import format_html
 
-from creators import images
+from creators import images, moderation
 from creators.models import (
+    Block,
+    Comment,
     CreatorMetricsDay,
     CreatorProfile,
     EngagementEvent,
@@ -12,6 +14,8 @@ from creators.models import (
     Follow,
     Post,
     PostImage,
+    Report,
+    ReportStatus,
     User,
 )
 
@@ -189,3 +193,111 @@ class PostAdmin(admin.ModelAdmin):
     inlines = [PostImageInline]
     date_hierarchy = "created_at"
     show_full_result_count = False
+
+
+# Conversation and moderation ---------------------------------------------------------------
+
+
+@admin.register(Comment)
+class CommentAdmin(admin.ModelAdmin):
+    """Staff read comments and hide or show them; text changes only through the site."""
+
+    list_display = ["id", "author", "creator", "post", "target_type", "is_hidden", "created_at"]
+    list_filter = ["is_hidden", ("deleted_at", admin.EmptyFieldListFilter), "created_at"]
+    search_fields = ["body", "author__email", "creator__creator_profile__handle"]
+    list_select_related = ["author", "creator", "target_type"]
+    raw_id_fields = ["author", "creator", "post", "parent"]
+    readonly_fields = [
+        "body",
+        "created_at",
+        "edited_at",
+        "deleted_at",
+        "first_response_at",
+        "handled_at",
+        "reaction_count",
+    ]
+    actions = ["hide", "unhide"]
+    date_hierarchy = "created_at"
+    show_full_result_count = False
+
+    @admin.action(description="Hide the selected comments")
+    def hide(self, request, queryset):
+        changed = sum(moderation.comment_set_hidden(comment=c, hidden=True) for c in queryset)
+        messages.success(request, f"Hid {changed} comment(s).")
+
+    @admin.action(description="Show the selected comments again")
+    def unhide(self, request, queryset):
+        changed = sum(moderation.comment_set_hidden(comment=c, hidden=False) for c in queryset)
+        messages.success(request, f"Showed {changed} comment(s) again.")
+
+
+class ReportStatusFilter(admin.SimpleListFilter):
+    """Open reports unless staff pick another status (or all)."""
+
+    title = "status"
+    parameter_name = "status"
+
+    def lookups(self, request, model_admin):
+        return [*ReportStatus.choices, ("all", "All")]
+
+    def queryset(self, request, queryset):
+        value = self.value() or ReportStatus.OPEN
+        return queryset if value == "all" else queryset.filter(status=value)
+
+    def choices(self, changelist):
+        current = self.value() or ReportStatus.OPEN
+        for value, label in self.lookup_choices:
+            yield {
+                "selected": current == value,
+                "query_string": changelist.get_query_string({self.parameter_name: value}),
+                "display": label,
+            }
+
+
+@admin.register(Report)
+class ReportAdmin(admin.ModelAdmin):
+    """Open reports first (the default filter); bulk actions resolve them."""
+
+    list_display = ["id", "status", "reason", "reported", "reporter", "created_at"]
+    list_filter = [ReportStatusFilter, "reason", "created_at"]
+    search_fields = ["details", "reporter__email", "comment__body", "post__body"]
+    list_select_related = ["reporter", "comment__author", "post__creator"]
+    raw_id_fields = ["reporter", "comment", "post", "resolved_by"]
+    readonly_fields = ["created_at", "resolved_at", "resolved_by"]
+    actions = ["hide_content", "dismiss", "suspend_authors"]
+    date_hierarchy = "created_at"
+
+    @admin.display(description="Reported")
+    def reported(self, obj):
+        if obj.comment_id:
+            body = obj.comment.body or "(removed)"
+            return f"Comment by {obj.comment.author}: {body[:80]}"
+        return f"Post #{obj.post_id} by {obj.post.creator}"
+
+    @admin.action(description="Hide the reported comments")
+    def hide_content(self, request, queryset):
+        hidden, skipped = moderation.reports_hide(reports=queryset, staff=request.user)
+        messages.success(request, f"Hid {hidden} comment(s) and resolved their reports.")
+        if skipped:
+            messages.warning(
+                request,
+                f"{skipped} post report(s) left open: delete a post from its own admin page.",
+            )
+
+    @admin.action(description="Dismiss the selected reports")
+    def dismiss(self, request, queryset):
+        count = moderation.reports_dismiss(reports=queryset, staff=request.user)
+        messages.success(request, f"Dismissed {count} report(s).")
+
+    @admin.action(description="Suspend the authors (deactivate their accounts)")
+    def suspend_authors(self, request, queryset):
+        count = moderation.reports_suspend_authors(reports=queryset, staff=request.user)
+        messages.success(request, f"Suspended {count} account(s); their reports are resolved.")
+
+
+@admin.register(Block)
+class BlockAdmin(admin.ModelAdmin):
+    list_display = ["creator", "blocked", "created_at"]
+    search_fields = ["creator__email", "blocked__email", "creator__creator_profile__handle"]
+    list_select_related = ["creator", "blocked"]
+    raw_id_fields = ["creator", "blocked"]

@@ -4,36 +4,21 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_POST
 
 from creators import follows, selectors
+from creators.http import is_htmx, login_redirect, safe_next
 from creators.ratelimits import rate_limited
 
 FOLLOWS_PER_PAGE = 50
 FOLLOW_RATE = "120/h"
 
 
-def _is_htmx(request) -> bool:
-    return request.headers.get("HX-Request") == "true"
-
-
-def _safe_next(request, default: str) -> str:
-    target = request.POST.get("next", "")
-    if url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return default
-
-
 def _follow_limited(request, minutes: int):
     """Past the limit, htmx gets the button with the message in place (htmx does not swap
     a 429); a plain form gets the usual 429 page."""
-    if not _is_htmx(request):
+    if not is_htmx(request):
         return render(request, "rate_limited.html", {"retry_minutes": minutes}, status=429)
     profile = selectors.creator_get_public(handle=request.resolver_match.kwargs["handle"])
     message = f"Too many follows and unfollows: please try again in {minutes} minute"
@@ -42,7 +27,7 @@ def _follow_limited(request, minutes: int):
         "creators/partials/follow_button_response.html",
         {
             "profile": profile,
-            "next_url": _safe_next(request, profile.get_absolute_url()),
+            "next_url": safe_next(request, profile.get_absolute_url()),
             "follow_error": message + ("s." if minutes != 1 else "."),
         },
     )
@@ -53,14 +38,9 @@ def _follow_limited(request, minutes: int):
 def follow(request, handle):
     """POST action=follow|unfollow. htmx gets the button back; a plain form a redirect."""
     profile = selectors.creator_get_public(handle=handle)
-    next_url = _safe_next(request, profile.get_absolute_url())
+    next_url = safe_next(request, profile.get_absolute_url())
     if not request.user.is_authenticated:
-        login_url = f"{reverse('account_login')}?{urlencode({'next': next_url})}"
-        if _is_htmx(request):
-            response = HttpResponse(status=204)
-            response["HX-Redirect"] = login_url
-            return response
-        return redirect(login_url)
+        return login_redirect(request, next_url)
     action = request.POST.get("action", "")
     error, notice = "", ""
     try:
@@ -74,7 +54,7 @@ def follow(request, handle):
             error = "Choose to follow or unfollow."
     except ValidationError as exc:
         error = " ".join(exc.messages)
-    if _is_htmx(request):
+    if is_htmx(request):
         return render(
             request,
             "creators/partials/follow_button_response.html",

@@ -180,6 +180,7 @@ class EventKind(models.TextChoices):
     ORDER_CANCELLED = "order_cancelled", "Order cancelled"
     SHARE_VISIT = "share_visit", "Share-link visit"
     REFERRAL_PURCHASE = "referral_purchase", "Referral purchase"
+    REPORT = "report", "Report"
 
 
 class EngagementEvent(models.Model):
@@ -272,6 +273,8 @@ class Post(TimeStampedModel):
         null=True, blank=True, help_text="When a scheduled post goes live."
     )
     published_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Likes, maintained with F() by creators.conversation in the reaction's transaction.
+    reaction_count = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta:
         ordering = ["-published_at", "-id"]
@@ -335,6 +338,217 @@ class PostImage(OrderedImage):
 
     def __str__(self):
         return f"{self.post_id}#{self.position}"
+
+
+# Conversation: comments, questions, replies, reactions, moderation ----------------------
+
+
+def _one_of(name: str, first: str, second: str, *, unique_with: str) -> list:
+    """Exactly one of two nullable FKs is set, and each is unique per `unique_with`."""
+    return [
+        models.CheckConstraint(
+            condition=models.Q(**{f"{first}__isnull": False, f"{second}__isnull": True})
+            | models.Q(**{f"{first}__isnull": True, f"{second}__isnull": False}),
+            name=f"{name}_one_target",
+        ),
+        *(
+            models.UniqueConstraint(
+                fields=[unique_with, field],
+                condition=models.Q(**{f"{field}__isnull": False}),
+                name=f"{name}_{field}_unique",
+            )
+            for field in (first, second)
+        ),
+    ]
+
+
+COMMENT_MAX_LENGTH = 5_000
+COMMENT_EDIT_WINDOW_SECONDS = 15 * 60
+
+
+class Comment(models.Model):
+    """A fan's comment on a post, or question on another app's object (a product), and the
+    replies to it (one level deep: `parent` is always a top-level comment).
+
+    A comment points at exactly one subject: `post` for posts, or the generic `target`
+    for anything else (products live in shops, which creators never imports). `creator`
+    is the user who owns the subject; it is copied here so the Inbox, moderation and
+    blocks are one indexed filter, whatever the subject is.
+
+    Top-level fan comments wait in the creator's Inbox until `first_response_at` (the
+    creator's first reply, the metrics issue reads it) or `handled_at` is set.
+    """
+
+    creator = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    author = models.ForeignKey(User, on_delete=models.CASCADE, related_name="comments")
+    post = models.ForeignKey(
+        Post, null=True, blank=True, on_delete=models.CASCADE, related_name="comments"
+    )
+    target_type = models.ForeignKey(
+        ContentType, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    target_id = models.PositiveBigIntegerField(null=True, blank=True)
+    target = GenericForeignKey("target_type", "target_id")
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="replies"
+    )
+    body = models.TextField(max_length=COMMENT_MAX_LENGTH, blank=True)
+    body_html = models.TextField(blank=True, editable=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    edited_at = models.DateTimeField(null=True, blank=True)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+    is_hidden = models.BooleanField(default=False)
+    first_response_at = models.DateTimeField(null=True, blank=True)
+    handled_at = models.DateTimeField(null=True, blank=True)
+    reaction_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(post__isnull=False, target_type__isnull=True, target_id__isnull=True)
+                    | models.Q(
+                        post__isnull=True, target_type__isnull=False, target_id__isnull=False
+                    )
+                ),
+                name="comment_one_subject",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["post", "created_at"], name="comment_post_idx"),
+            models.Index(
+                fields=["target_type", "target_id", "created_at"], name="comment_target_idx"
+            ),
+            models.Index(fields=["parent", "created_at"], name="comment_parent_idx"),
+            # The Inbox: the creator's top-level comments still waiting for an answer.
+            models.Index(
+                fields=["creator", "created_at"],
+                condition=models.Q(
+                    parent__isnull=True,
+                    first_response_at__isnull=True,
+                    handled_at__isnull=True,
+                    deleted_at__isnull=True,
+                    is_hidden=False,
+                ),
+                name="comment_inbox_idx",
+            ),
+        ]
+
+    def __str__(self):
+        return f"comment #{self.pk} by {self.author_id}"
+
+    def get_absolute_url(self) -> str:
+        anchor = f"#comment-{self.pk}"
+        if self.post_id is not None:
+            handle = self.post.creator.creator_profile.handle
+            url = reverse("creators:post", kwargs={"handle": handle, "post_id": self.post_id})
+            return url + anchor
+        return self.target.get_absolute_url() + anchor
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+    @property
+    def is_question(self) -> bool:
+        """Top-level comments on a product (any non-post subject) are questions."""
+        return self.post_id is None and self.parent_id is None
+
+    @property
+    def by_creator(self) -> bool:
+        return self.author_id == self.creator_id
+
+
+class Reaction(models.Model):
+    """A like on a post or a comment; one per user and target (the counters on Post and
+    Comment move with it, in the same transaction)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="reactions")
+    post = models.ForeignKey(
+        Post, null=True, blank=True, on_delete=models.CASCADE, related_name="reactions"
+    )
+    comment = models.ForeignKey(
+        Comment, null=True, blank=True, on_delete=models.CASCADE, related_name="reactions"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = _one_of("reaction", "post", "comment", unique_with="user")
+
+    def __str__(self):
+        return f"like by {self.user_id} on {self.post_id or self.comment_id}"
+
+
+class Block(models.Model):
+    """A creator stops a fan from commenting on their posts and products."""
+
+    creator = models.ForeignKey(User, on_delete=models.CASCADE, related_name="blocks")
+    blocked = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["creator", "blocked"], name="block_unique"),
+            models.CheckConstraint(
+                condition=~models.Q(creator=models.F("blocked")), name="block_not_self"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.creator_id} blocks {self.blocked_id}"
+
+
+class ReportReason(models.TextChoices):
+    SPAM = "spam", "Spam or advertising"
+    HARASSMENT = "harassment", "Harassment or hate"
+    INAPPROPRIATE = "inappropriate", "Inappropriate or offensive"
+    SCAM = "scam", "Scam or fraud"
+    OTHER = "other", "Something else"
+
+
+class ReportStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    HIDDEN = "hidden", "Content hidden"
+    DISMISSED = "dismissed", "Dismissed"
+    SUSPENDED = "suspended", "Author suspended"
+
+
+class Report(models.Model):
+    """Someone signed in flags a comment or a post for staff; once per reporter and thing."""
+
+    reporter = models.ForeignKey(User, on_delete=models.CASCADE, related_name="reports")
+    comment = models.ForeignKey(
+        Comment, null=True, blank=True, on_delete=models.CASCADE, related_name="reports"
+    )
+    post = models.ForeignKey(
+        Post, null=True, blank=True, on_delete=models.CASCADE, related_name="reports"
+    )
+    reason = models.CharField(max_length=16, choices=ReportReason.choices)
+    details = models.TextField(max_length=1000, blank=True)
+    status = models.CharField(
+        max_length=16, choices=ReportStatus.choices, default=ReportStatus.OPEN
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = _one_of("report", "comment", "post", unique_with="reporter")
+        indexes = [
+            models.Index(
+                fields=["created_at"],
+                condition=models.Q(status="open"),
+                name="report_open_idx",
+            )
+        ]
+
+    def __str__(self):
+        return f"report #{self.pk} ({self.get_status_display()})"
 
 
 # --- Relationship metrics (derived from EngagementEvent; see docs/metrics.md) ---------

@@ -328,7 +328,9 @@ def _user_changed(sender, instance, update_fields=None, **kwargs):
         touch(CATALOG, creator_scope(handle))
 
 
-def _handles_touched(user_ids) -> None:
+def touch_creators(user_ids) -> None:
+    """Invalidate the pages of these users' creator profiles (creator and product pages)
+    at commit; for writes that bypass model signals (guarded UPDATEs)."""
     from creators.models import CreatorProfile
 
     handles = CreatorProfile.objects.filter(user_id__in=user_ids).values_list("handle", flat=True)
@@ -336,24 +338,42 @@ def _handles_touched(user_ids) -> None:
 
 
 def _post_changed(sender, instance, **kwargs):
-    _handles_touched([instance.creator_id])  # the creator page lists the latest posts
+    touch_creators([instance.creator_id])  # the creator page lists the latest posts
 
 
 def _post_image_changed(sender, instance, **kwargs):
     from creators.models import Post
 
-    _handles_touched(Post.objects.filter(pk=instance.post_id).values("creator_id"))
+    touch_creators(Post.objects.filter(pk=instance.post_id).values("creator_id"))
 
 
 def _follow_changed(sender, instance, **kwargs):
     # Follower and following counts show on both people's creator pages.
-    _handles_touched([instance.followed_id, instance.follower_id])
+    touch_creators([instance.followed_id, instance.follower_id])
+
+
+def _comment_changed(sender, instance, **kwargs):
+    touch_creators([instance.creator_id])  # product questions show on cached pages
+
+
+def _reaction_changed(sender, instance, **kwargs):
+    from creators.models import Comment, Post
+
+    if instance.comment_id is not None:
+        owners = Comment.objects.filter(pk=instance.comment_id).values("creator_id")
+    else:
+        owners = Post.objects.filter(pk=instance.post_id).values("creator_id")
+    touch_creators(owners)
 
 
 def connect() -> None:
     from django.db.models.signals import post_delete, post_save
 
-    from creators.models import CreatorProfile, Follow, Post, PostImage, User
+    from creators.models import Comment, CreatorProfile, Follow, Post, PostImage, Reaction, User
+
+    for model, handler in ((Comment, _comment_changed), (Reaction, _reaction_changed)):
+        post_save.connect(handler, sender=model, dispatch_uid=f"pagecache.{model.__name__}")
+        post_delete.connect(handler, sender=model, dispatch_uid=f"pagecache.{model.__name__}")
 
     for model, handler in ((Post, _post_changed), (PostImage, _post_image_changed)):
         post_save.connect(handler, sender=model, dispatch_uid=f"pagecache.{model.__name__}")

@@ -3,7 +3,7 @@
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
-from creators import feed, selectors
+from creators import feed, selectors, threads
 from creators.feed import Cursor
 from creators.models import Follow
 
@@ -23,6 +23,9 @@ def post_detail(request, handle, post_id):
             permanent=True,
         )
     following = selectors.follow_exists(follower=request.user, followed_id=profile.user_id)
+    can_view = selectors.post_can_view(post=post, viewer=request.user, is_follower=following)
+    # The conversation: comments, replies and likes (creators/threads.py).
+    conversation_open = can_view and post.is_published
     return render(
         request,
         "creators/post_detail.html",
@@ -30,10 +33,15 @@ def post_detail(request, handle, post_id):
             "post": post,
             "profile": profile,
             "following": following,
-            "can_view": selectors.post_can_view(
-                post=post, viewer=request.user, is_follower=following
-            ),
+            "can_view": can_view,
             "is_owner": request.user.pk == profile.user_id,
+            "conversation_open": conversation_open,
+            "thread": threads.thread_for_post(
+                post=post, viewer=request.user, page_number=request.GET.get("page")
+            )
+            if conversation_open
+            else None,
+            "post_liked": threads.post_liked_by(post=post, viewer=request.user),
         },
     )
 

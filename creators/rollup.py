@@ -170,7 +170,8 @@ def _flow_counts(events):
         edits=kind(K.REVIEW, payload__edited=True),
         all_ratings=Sum(payload_int("rating"), filter=Q(kind=K.REVIEW)),
         edit_ratings=Sum(payload_int("rating"), filter=Q(kind=K.REVIEW, payload__edited=True)),
-        review_responses=kind(K.REVIEW_RESPONSE),
+        all_responses=kind(K.REVIEW_RESPONSE),
+        edited_responses=kind(K.REVIEW_RESPONSE, payload__edited=True),
         share_visits=kind(K.SHARE_VISIT),
         referral_purchases=kind(K.REFERRAL_PURCHASE),
     )
@@ -180,6 +181,7 @@ def _flow_counts(events):
         item["reactions"] = item["all_reactions"] - item["helpful_votes"]
         item["reviews"] = item["all_reviews"] - item["edits"]
         item["rating_sum"] = (item["all_ratings"] or 0) - (item["edit_ratings"] or 0)
+        item["review_responses"] = item["all_responses"] - item["edited_responses"]
         results.append(item)
     columns = (
         "follows unfollows comments creator_replies first_responses posts reactions orders "

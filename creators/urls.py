@@ -1,6 +1,6 @@
 from django.urls import path
 
-from creators import follow_views, post_views, views
+from creators import comment_views, follow_views, post_views, views
 
 app_name = "creators"
 
@@ -18,4 +18,34 @@ urlpatterns = [
     path("@<str:handle>/follow/", follow_views.follow, name="follow"),
     path("studio/followers/", follow_views.studio_followers, name="studio_followers"),
     path("account/following/", follow_views.account_following, name="account_following"),
+]
+
+# Comments, questions, replies, likes, reports and the creator's Inbox: comment_views.py
+urlpatterns += [
+    path(
+        "@<str:handle>/posts/<int:post_id>/comments/",
+        comment_views.post_comment,
+        name="post_comment",
+    ),
+    path("@<str:handle>/posts/<int:post_id>/like/", comment_views.post_like, name="post_like"),
+    path(
+        "@<str:handle>/posts/<int:post_id>/report/", comment_views.post_report, name="post_report"
+    ),
+    path("comments/<int:comment_id>/reply/", comment_views.comment_reply, name="comment_reply"),
+    path("comments/<int:comment_id>/edit/", comment_views.comment_edit, name="comment_edit"),
+    path("comments/<int:comment_id>/delete/", comment_views.comment_delete, name="comment_delete"),
+    path("comments/<int:comment_id>/like/", comment_views.comment_like, name="comment_like"),
+    path("comments/<int:comment_id>/report/", comment_views.comment_report, name="comment_report"),
+    path(
+        "comments/<int:comment_id>/moderate/",
+        comment_views.comment_moderate,
+        name="comment_moderate",
+    ),
+    path(
+        "comments/<int:comment_id>/handled/",
+        comment_views.comment_handled,
+        name="comment_handled",
+    ),
+    path("studio/inbox/", comment_views.studio_inbox, name="inbox"),
+    path("studio/blocked/", comment_views.studio_blocked, name="blocked"),
 ]

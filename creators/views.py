@@ -4,7 +4,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 
-from creators import dashboard, pagecache, selectors
+from creators import dashboard, pagecache, selectors, threads
 from creators.forms import AccountForm, EditProfileForm
 from creators.ratelimits import rate_limited
 from creators.services import creator_profile_update
@@ -59,13 +59,19 @@ def studio(request):
     if profile is None:
         messages.info(request, "Open a shop first: it takes a minute.")
         return redirect("shops:open")
+    waiting = threads.inbox_for_creator(user=request.user).count()
     board = dashboard.dashboard_for(
         profile=profile, days=dashboard.period_from(request.GET.get("days"))
     )
     return render(
         request,
         "creators/studio.html",
-        {"profile": profile, "board": board, "periods": dashboard.PERIODS},
+        {
+            "profile": profile,
+            "board": board,
+            "periods": dashboard.PERIODS,
+            "inbox_waiting": waiting,
+        },
     )
 
 

@@ -29,7 +29,9 @@ bulk-inserted with their tags and image rows.
 
 Each phase (staff, creators, products, fans, follows) runs in one transaction: a crash
 leaves no half-written phase, and running the command again completes the rest. Posts
-(relcommerce/demo_social.py) are the last phase; orders join when their feature lands.
+(relcommerce/demo_social.py), reviews (with the paid orders that make them verified
+purchases, through the real services: `demo_reviews`), then the conversation (comments,
+questions, replies, likes: `demo_conversation`) come last.
 """
 
 import functools
@@ -63,7 +65,7 @@ from creators.images import PRODUCT, CleanImage, StoredImage, clean_image_upload
 from creators.models import CreatorProfile, EngagementEvent, EventKind, Follow, User
 from creators.rich_text import markdown_to_html
 from creators.selectors import handle_is_taken
-from relcommerce import demo_catalog, demo_social
+from relcommerce import demo_catalog, demo_conversation, demo_reviews, demo_social
 from relcommerce.demo_catalog import RANDOM_STOCK, ProductSeed
 from shops.downloads import delete_private_files, digital_file_name, private_storage
 from shops.models import Product, ProductImage, ProductKind, ProductStatus, Shop, Tag
@@ -95,6 +97,10 @@ FOLLOW_COUNT_WEIGHTS = (50, 25, 12, 8, 5)  # two on average
 # Creator popularity follows a Zipf law over their rank: a few creators are far more
 # followed than the rest, as on every real platform.
 POPULARITY_EXPONENT = 1.5  # with 8 creators the top one has ~10x the followers of the last
+
+# Fans who comment and like in the demo conversation: the first ones, and only once they
+# all exist, so the conversation is the same whatever --fans is (and however it grew).
+DEMO_TALKING_FANS = 25
 
 Log = Callable[[str], None]
 
@@ -540,6 +546,9 @@ class SeedReport:
     products_created: int = 0
     product_images_created: int = 0
     events_created: int = 0
+    comments_created: int = 0
+    orders_created: int = 0
+    reviews_created: int = 0
     seconds: float = 0.0
     logins: list[DemoLogin] = field(default_factory=list)
 
@@ -631,6 +640,29 @@ def demo_seed(
     )
     report.events_created += post_events
     log(f"posts: {report.posts_created} new, with their events ({_since(phase)})")
+    phase = time.monotonic()
+    reviews = demo_reviews.reviews_seed(
+        seed=seed,
+        handles=[p.handle for p in profiles if p.handle in {c.handle for c in CREATORS}],
+        fan_ids=fan_ids,
+    )
+    report.orders_created, report.reviews_created = reviews.orders, reviews.reviews
+    log(
+        f"reviews: {reviews.reviews} new, {reviews.orders} demo orders to back them, "
+        f"{reviews.responses} creator responses, {reviews.helpful_votes} helpful votes "
+        f"({_since(phase)})"
+    )
+    # Conversation last: it needs the posts, products and fans to talk about and with.
+    phase = time.monotonic()
+    report.comments_created = demo_conversation.conversation_seed(
+        seed=seed,
+        profiles=profiles[: len(CREATORS)],
+        fan_user_ids=[user_id for _, user_id in fan_ids[:DEMO_TALKING_FANS]]
+        if len(fan_ids) >= DEMO_TALKING_FANS
+        else [],
+        now=now,
+    )
+    log(f"conversation: {report.comments_created} new comments and replies ({_since(phase)})")
 
     if connection.vendor == "postgresql" and (report.products_created or report.follows_created):
         # Bulk loads leave the planner without statistics until autovacuum gets round to

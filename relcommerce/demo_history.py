@@ -1,22 +1,22 @@
-"""~90 days of believable relationship history for the demo creators, so the Studio
-dashboard shows real numbers after `manage.py seed_demo`.
+"""~90 days of purchase history and a few former fans for the demo creators, so the
+Studio dashboard shows revenue, conversion and repeat buyers over time after `seed_demo`.
 
-Builds on what `relcommerce.demo` and `demo_social` seeded (creators, shops, products,
-fans, follows, posts) and adds, per creator, fans' reactions to the posts, comments and
-questions, the creator's replies
-(with `response_seconds` on the first one, as the comment services record it), a few
-former fans who followed and left, real orders of real demo products (checkout, order,
-items, and their order events with amount, currency and buyer) and reviews with the
-creator's responses. Every event follows the payload contract in docs/metrics.md.
+The other demo phases write what fans say and do today: `demo_social` posts,
+`demo_conversation` back-dated comments, questions, replies and likes (with the events
+the conversation services record), `demo_reviews` reviews and the orders behind them,
+placed now. This phase adds, per hand-written creator, real back-dated orders of real
+demo products (checkout, order, items, and their order events with amount, currency and
+buyer): followers buy with their affinity some time after following, some come back,
+a few strangers buy too; most pay by card, some by bank transfer later, a few cancel.
+It also adds a few former fans who followed and left (`follow` then `unfollow` events,
+no follow row), so the audience has churn. Every event follows the payload contract in
+docs/metrics.md.
 
 Deterministic: each creator's history comes from its own `random.Random(seed, handle)`,
 relative to `now`. Idempotent: the history's checkouts carry a marker and a second run
-finds it and adds nothing. Comments and reviews have no tables yet (they arrive with the
-comments and reviews work), so their events carry synthetic target ids far above any
-real row's.
+finds it and adds nothing.
 """
 
-import math
 import random
 import uuid
 from collections import Counter
@@ -34,12 +34,11 @@ from creators.models import (
     EngagementEvent,
     EventKind,
     Follow,
-    Post,
-    PostStatus,
     User,
 )
 from creators.rollup import rollup_incremental
 from relcommerce.demo import DEMO_DOMAIN, HISTORY_DAYS
+from relcommerce.demo_reviews import REVIEWER_POOL
 from shops.checkout import NUMBER_ALPHABET, NUMBER_LENGTH
 from shops.models import (
     Checkout,
@@ -107,7 +106,7 @@ def _history_seed(*, seed: int, now: datetime | None) -> HistoryReport:
         products.setdefault(product.shop_id, []).append(product)
     fans = list(
         User.objects.filter(email__startswith="fan", email__endswith=f"@{DEMO_DOMAIN}")
-        .order_by("pk")
+        .order_by("email")  # fan00001, fan00002…: by fan number
         .values_list("pk", "email")
     )
     report = HistoryReport()
@@ -157,53 +156,11 @@ class _Builder:
 
     def creator_history(self, profile, shop, products, fans) -> None:
         rng = random.Random(f"{self.seed}:history:{profile.handle}")
-        responsiveness = rng.uniform(0.6, 0.95)  # share of comments the creator answers
-        reply_hours = rng.uniform(1.5, 9)  # their median reply delay
         follows = list(
             Follow.objects.filter(followed=profile.user).values_list("follower_id", "created_at")
         )
         affinity = {fan_id: rng.betavariate(1.3, 2.5) for fan_id, _ in follows}
         creator_id = profile.user_id
-
-        # What followers do with the creator's posts (seeded by demo_social).
-        post_type = ContentType.objects.get_for_model(Post)
-        posts = Post.objects.filter(creator=profile.user, status=PostStatus.PUBLISHED)
-        for post_id, at in posts.order_by("published_at").values_list("pk", "published_at"):
-            for fan_id, followed_at in follows:
-                if followed_at > at:
-                    continue
-                a = affinity[fan_id]
-                if rng.random() < 0.1 + 0.6 * a:
-                    reaction = self.event(
-                        K.REACTION,
-                        profile=profile,
-                        actor_id=fan_id,
-                        at=at + timedelta(hours=rng.expovariate(1 / 10)),
-                        target_id=post_id,
-                    )
-                    if reaction is not None:
-                        reaction.target_type = post_type
-                if rng.random() < 0.05 + 0.35 * a:
-                    self._conversation(
-                        rng,
-                        profile,
-                        fan_id,
-                        at + timedelta(hours=rng.expovariate(1 / 14)),
-                        K.COMMENT,
-                        responsiveness,
-                        reply_hours,
-                    )
-
-        # Questions on products, from followers and passers-by alike.
-        day = self.start
-        while day < self.now:
-            if products and fans and rng.random() < 0.25:
-                fan_id = rng.choice(fans)[0]
-                when = day + timedelta(hours=rng.uniform(7, 23))
-                self._conversation(
-                    rng, profile, fan_id, when, K.QUESTION, responsiveness, reply_hours
-                )
-            day += timedelta(days=1)
 
         # A few former fans who followed and left.
         following = {fan_id for fan_id, _ in follows}
@@ -231,36 +188,18 @@ class _Builder:
         for fan_id, _ in rng.sample(strangers, k=min(len(strangers), rng.randint(3, 8))):
             buyers.append((fan_id, self.start + timedelta(days=rng.uniform(0, HISTORY_DAYS)), 0.1))
         emails = dict(fans)
+        # demo_reviews' reviewers buy (or not) through their own phase: an order here
+        # would make a fan it skipped eligible to review on the next run.
+        reviewers = {fan_id for fan_id, _ in fans[:REVIEWER_POOL]}
         for fan_id, when, a in buyers:
+            if fan_id in reviewers:
+                continue
             count = 1 + (rng.random() < 0.25 + 0.5 * a) + (rng.random() < 0.2 + 0.2 * a)
             for _ in range(count):
                 if when >= self.now:
                     break
                 self._order(rng, profile, shop, products, fan_id, emails.get(fan_id, ""), when)
                 when += timedelta(days=rng.uniform(3, 25))
-
-    def _conversation(self, rng, profile, fan_id, at, kind, responsiveness, reply_hours):
-        comment = self.event(kind, profile=profile, actor_id=fan_id, at=at)
-        if comment is None or rng.random() > responsiveness:
-            return
-        # Log-normal delays: most answers within hours, a tail beyond the 48 h mark.
-        delay = timedelta(seconds=int(rng.lognormvariate(math.log(reply_hours * 3600), 1.1)) + 60)
-        reply = self.event(
-            K.CREATOR_REPLY,
-            profile=profile,
-            actor_id=profile.user_id,
-            at=at + delay,
-            parent_id=comment.target_id,
-            response_seconds=int(delay.total_seconds()),
-        )
-        if reply is not None and rng.random() < 0.3:
-            self.event(
-                K.REPLY,
-                profile=profile,
-                actor_id=fan_id,
-                at=reply.created_at + timedelta(hours=rng.uniform(0.2, 12)),
-                parent_id=comment.target_id,
-            )
 
     def _number(self, rng) -> str:
         while True:
@@ -320,7 +259,6 @@ class _Builder:
                 if physical:
                     steps.append(("shipped", shipped, profile.user_id))
                 steps.append(("delivered", delivered if physical else paid, profile.user_id))
-                self._review(rng, profile, fan_id, picked[0], delivered)
         elif placed < self.now - timedelta(days=10):
             steps.append(("cancelled", placed + timedelta(days=7), fan_id))
         steps = [step for step in steps if step[1] < self.now]
@@ -329,28 +267,6 @@ class _Builder:
         order.status = steps[-1][0] if len(steps) > 1 else OrderStatus.AWAITING_PAYMENT
         self.checkouts.append(checkout)
         self.orders.append((order, items, steps))
-
-    def _review(self, rng, profile, fan_id, product, delivered) -> None:
-        if rng.random() > 0.5:
-            return
-        at = delivered + timedelta(days=rng.uniform(1, 10))
-        review = self.event(
-            K.REVIEW,
-            profile=profile,
-            actor_id=fan_id,
-            at=at,
-            rating=rng.choice((5, 5, 5, 5, 4, 4, 4, 3, 2)),
-            product_id=product.pk,
-            edited=False,
-        )
-        if review is not None and rng.random() < 0.55:
-            self.event(
-                K.REVIEW_RESPONSE,
-                profile=profile,
-                actor_id=profile.user_id,
-                at=at + timedelta(hours=rng.uniform(2, 60)),
-                review_id=review.target_id,
-            )
 
     # --- Writing ----------------------------------------------------------------------
 

@@ -160,6 +160,7 @@ CELERY_TASK_ROUTES = {
     "creators.tasks.event_dispatch_task": {"queue": "events"},
     "creators.tasks.events_sweep_undispatched_task": {"queue": "events"},
     "shops.tasks.order_email_task": {"queue": "email"},
+    "reviews.tasks.review_request_send_task": {"queue": "email"},
     "creators.tasks.metrics_rollup_task": {"queue": "rollups"},
 }
 CELERY_BEAT_SCHEDULE = {
@@ -176,9 +177,16 @@ CELERY_BEAT_SCHEDULE = {
         "task": "creators.tasks.posts_publish_due_task",
         "schedule": timedelta(minutes=1),
     },
+    "request-reviews": {
+        "task": "reviews.tasks.review_requests_due_task",
+        "schedule": timedelta(hours=1),
+    },
 }
 # Events still undispatched after this long are re-enqueued by the sweeper.
 EVENT_SWEEP_AFTER = timedelta(minutes=env.int("EVENT_SWEEP_AFTER_MINUTES", default=5))
+# Days after delivery (or payment, for orders with nothing to ship) that a fan is asked
+# for a review (reviews/requests.py).
+REVIEW_REQUEST_AFTER_DAYS = env.int("REVIEW_REQUEST_AFTER_DAYS", default=7)
 
 # --- Authentication (django-allauth) ------------------------------------------------
 # https://docs.allauth.org/en/latest/account/configuration.html

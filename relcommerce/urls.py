@@ -15,6 +15,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("", include("shops.urls")),
+    path("", include("reviews.urls")),
     path("", include("creators.urls")),
 ]
 

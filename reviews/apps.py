@@ -4,3 +4,10 @@ from django.apps import AppConfig
 class ReviewsConfig(AppConfig):
     name = "reviews"
     verbose_name = "Reviews"
+
+    def ready(self):
+        from creators import pagecache
+
+        # The product page's per-person reviews section (call to action, helpful buttons
+        # pressed or not, the owner's Respond links): filled per request.
+        pagecache.register_hole("reviews/partials/review_section.html")

@@ -18,7 +18,17 @@ class ShopsConfig(AppConfig):
     def ready(self):
         from django.contrib.auth.signals import user_logged_in
 
+        from creators import pagecache
         from shops import page_cache
 
         user_logged_in.connect(_merge_visitor_cart, dispatch_uid="shops.merge_visitor_cart")
         page_cache.connect()
+        pagecache.register_hole("shops/partials/product_questions_hole.html")
+
+        # Fans ask questions on products: creators' comments point at them generically.
+        from creators import comment_targets
+        from shops.models import Product
+
+        comment_targets.register(
+            Product, queryset=lambda: Product.objects.select_related("shop__creator")
+        )

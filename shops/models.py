@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericRelation
 from django.db import models
 
 from creators.models import CreatorProfile, OrderedImage, Post, TimeStampedModel
@@ -114,6 +115,15 @@ class Product(TimeStampedModel):
     sales_count = models.PositiveIntegerField(
         default=0, help_text="Units sold (paid orders); the catalog's popularity sort."
     )
+    # Fans' questions (creators.Comment with this product as target): deleted with it.
+    questions = GenericRelation(
+        "creators.Comment", content_type_field="target_type", object_id_field="target_id"
+    )
+    # Visible reviews, kept by reviews.services with F() updates in the review's own
+    # transaction (`manage.py reviews_repair_ratings` recomputes them), so list pages show
+    # ratings without a query per product.
+    rating_count = models.PositiveIntegerField(default=0, editable=False)
+    rating_sum = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta:
         ordering = ["-created_at"]
@@ -152,6 +162,13 @@ class Product(TimeStampedModel):
     @property
     def in_stock(self) -> bool:
         return self.stock is None or self.stock > 0
+
+    @property
+    def rating_average(self) -> float | None:
+        """Mean of the visible reviews' stars, to one decimal; None without reviews."""
+        if not self.rating_count:
+            return None
+        return round(self.rating_sum / self.rating_count, 1)
 
 
 class ProductImage(OrderedImage):

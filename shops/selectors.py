@@ -1,6 +1,8 @@
 """Reads that shop pages need. `*_get_for_owner` are the owner-checked accessors."""
 
-from django.db.models import Count, Prefetch, Q, QuerySet, prefetch_related_objects
+from dataclasses import dataclass
+
+from django.db.models import Count, Prefetch, Q, QuerySet, Sum, prefetch_related_objects
 from django.db.models.functions import Lower
 from django.http import Http404
 
@@ -130,3 +132,19 @@ def post_products_of(post) -> list[Product]:
     if "product_links" not in cache:
         post_products_prefetch([post])
     return [link.product for link in post.product_links.all()]
+
+
+@dataclass(frozen=True)
+class ShopRating:
+    count: int
+    average: float | None
+
+
+def shop_rating(*, creator_id: int) -> ShopRating:
+    """The shop's overall rating: every visible review of its published products, from the
+    totals stored on each product (one aggregate query)."""
+    totals = products_published_for_creator(creator_id=creator_id).aggregate(
+        count=Sum("rating_count"), total=Sum("rating_sum")
+    )
+    count = totals["count"] or 0
+    return ShopRating(count=count, average=round(totals["total"] / count, 1) if count else None)

@@ -17,6 +17,11 @@ urlpatterns = [
     path("studio/shop/<slug:slug>/edit/", views.product_edit, name="product_edit"),
     path("studio/shop/<slug:slug>/status/", views.product_status, name="product_status"),
     path("@<str:handle>/p/<slug:slug>/", views.product_detail, name="product"),
+    path(
+        "@<str:handle>/p/<slug:slug>/questions/",
+        views.product_question,
+        name="product_question",
+    ),
 ]
 
 # Orders (fan history, studio fulfilment, downloads): shops/order_views.py

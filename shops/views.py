@@ -2,10 +2,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpResponseNotAllowed
+from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
 
-from creators import pagecache
+from creators import conversation, pagecache, threads
+from creators.comment_views import comment_submit
 from creators.forms import OpenShopForm
 from creators.ratelimits import rate_limited
 from creators.selectors import creator_profile_of
@@ -166,5 +168,31 @@ def product_detail(request, handle, slug):
             "images": list(product.images.all()),
             "is_owner": request.user.pk == profile.user_id,
             "more_products": selectors.products_more_from_creator(product=product),
+            # Fans' questions and the creator's answers (creators/threads.py).
+            "thread": threads.thread_for_target(
+                target=product,
+                owner_id=profile.user_id,
+                viewer=request.user,
+                page_number=request.GET.get("questions_page"),
+            )
+            if product.is_published
+            else None,
         },
+    )
+
+
+@require_POST
+def product_question(request, handle, slug):
+    """A fan asks a question on a product page (a comment whose subject is the product)."""
+    product = selectors.product_get_public(handle=handle, slug=slug, user=request.user)
+    if not product.is_published:
+        raise Http404("Questions open when the product is published.")
+    return comment_submit(
+        request,
+        back_url=product.get_absolute_url(),
+        save=lambda body: conversation.comment_create_on_target(
+            author=request.user, target=product, owner=product.shop.creator.user, body=body
+        ),
+        heading="Your question",
+        success="Your question is posted: the creator will be notified.",
     )

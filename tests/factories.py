@@ -194,3 +194,47 @@ class PostImageFactory(factory.django.DjangoModelFactory):
         lambda row: {key: row.image.replace(".png", f"_{key}.webp") for key in ("feed", "thumb")}
     )
     position = factory.Sequence(lambda n: n)
+
+
+class CommentFactory(factory.django.DjangoModelFactory):
+    """A fan's top-level comment on a public post (the post's creator owns the thread)."""
+
+    class Meta:
+        model = "creators.Comment"
+
+    post = factory.SubFactory(PostFactory)
+    creator = factory.SelfAttribute("post.creator")
+    author = factory.SubFactory(UserFactory)
+    body = factory.Sequence(lambda n: f"Love this glaze, number {n}!")
+    body_html = factory.LazyAttribute(lambda comment: f"<p>{comment.body}</p>")
+
+
+def paid_order_of(*, buyer, product, status="paid", **fields):
+    """A paid (or shipped/delivered) order of `buyer` containing `product`: what makes a
+    verified purchase. Physical unless the product is digital."""
+    digital = product.kind == ProductKind.DIGITAL
+    order = OrderFactory(
+        checkout__buyer=buyer,
+        shop=product.shop,
+        status=status,
+        paid_at=fields.pop("paid_at", timezone.now()),
+        digital=digital,
+        **fields,
+    )
+    OrderItemFactory(order=order, product=product, quantity=1)
+    return order
+
+
+class ReviewFactory(factory.django.DjangoModelFactory):
+    """A review row written directly (no purchase check, no rating totals): for pages and
+    query counts. Tests of the rules go through `reviews.services.review_write`; call
+    `reviews.ratings.ratings_repair()` after making these to set the products' totals."""
+
+    class Meta:
+        model = "reviews.Review"
+
+    product = factory.SubFactory(ProductFactory)
+    author = factory.SubFactory(UserFactory)
+    rating = 4
+    title = factory.Sequence(lambda n: f"Lovely thing {n}")
+    body = "Arrived well packed. Feels great in the hand."

@@ -1,5 +1,6 @@
-"""seed_demo's relationship history: events that follow the payload contract, real orders
-behind the order events, a second run that adds nothing, and a dashboard with numbers."""
+"""seed_demo's events as the metrics read them: every demo phase's events follow the
+payload contract, real orders stand behind the order events, a second run adds nothing,
+and the roll-up at the end gives the dashboard numbers."""
 
 from collections import Counter
 from decimal import Decimal

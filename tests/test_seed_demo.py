@@ -16,7 +16,19 @@ from django.utils import timezone
 from creators.handles import validate_handle
 from creators.models import CreatorProfile, EngagementEvent, EventKind, Follow, User
 from relcommerce import demo, demo_catalog, demo_history
-from shops.models import Product, ProductImage, ProductKind, ProductStatus, Shop, Tag
+from reviews.models import HelpfulVote, Review, ReviewResponse
+from reviews.ratings import ratings_repair
+from shops.models import (
+    Checkout,
+    Order,
+    OrderStatus,
+    Product,
+    ProductImage,
+    ProductKind,
+    ProductStatus,
+    Shop,
+    Tag,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -55,6 +67,14 @@ def full_size_images(monkeypatch):
     monkeypatch.setattr(demo, "_png", FULL_SIZE_PNG)
 
 
+def wipe_users() -> None:
+    """Delete every user (cascading to shops and products); demo orders go first, since
+    an order keeps its shop (PROTECT)."""
+    Order.objects.all().delete()
+    Checkout.objects.all().delete()
+    User.objects.all().delete()
+
+
 def seed(*args: str) -> str:
     out = StringIO()
     call_command("seed_demo", *args, stdout=out)
@@ -66,7 +86,7 @@ def counts() -> dict[str, int]:
         model.__name__: model.objects.count()
         for model in (
             User, EmailAddress, CreatorProfile, Shop, Follow, EngagementEvent, Product,
-            ProductImage, Tag, Product.tags.through,
+            ProductImage, Tag, Product.tags.through, Order, Review, ReviewResponse, HelpfulVote,
         )
     }  # fmt: skip
 
@@ -219,13 +239,13 @@ def test_more_fans_adds_only_the_missing_ones_and_same_seed_gives_same_data():
     assert small < grown
 
     # Given a wiped database, when seeded at once with the same seed, the data is the same.
-    User.objects.all().delete()
+    wipe_users()
     seed("--fans", "35", "--creators", "2")
     assert follow_pairs() == grown
     assert counts() == grown_counts
 
     # A different seed gives a different follow graph.
-    User.objects.all().delete()
+    wipe_users()
     seed("--fans", "35", "--creators", "2", "--seed", "7")
     assert follow_pairs() != grown
 
@@ -403,7 +423,7 @@ def test_the_catalog_shows_the_seeded_products(client):
 def test_products_are_deterministic_for_a_seed():
     seed("--fans", "0", "--creators", "1")
     first = product_facts()
-    User.objects.all().delete()  # cascades to shops and products
+    wipe_users()  # cascades to shops and products
     seed("--fans", "0", "--creators", "1")
     assert product_facts() == first
 
@@ -477,7 +497,7 @@ def test_generated_creators_are_bulk_inserted_like_shop_open_would_and_idempoten
     first, files = counts(), media_files(settings)
     seed("--fans", "40", "--creators", "6", "--products-per-creator", "3")
     assert counts() == first and media_files(settings) == files  # idempotent: writes nothing
-    User.objects.all().delete()
+    wipe_users()
     seed("--fans", "40", "--creators", "6", "--products-per-creator", "3")
     assert {f[:3] for f in facts} == set(
         CreatorProfile.objects.exclude(handle=plan[0].handle).values_list(
@@ -510,3 +530,59 @@ def test_demo_posts_are_believable_deterministic_and_idempotent():
         (p.creator_id, p.body, p.is_question, p.visibility)
         for p in Post.objects.order_by("creator_id", "published_at")
     ] == snapshot
+
+
+def test_conversation_has_questions_answers_likes_and_an_inbox(client):
+    from creators.models import Comment, Reaction
+    from creators.threads import inbox_for_creator
+
+    seed(*SMALL)
+    first = CreatorProfile.objects.get(handle=demo.CREATORS[0].handle)
+    questions = Comment.objects.filter(target_id__isnull=False, parent__isnull=True)
+    assert questions.filter(creator=first.user).exists()
+    answers = Comment.objects.filter(parent__isnull=False, author=first.user)
+    assert answers.exists()
+    # Each answer stamped its question's first response, after the question was asked.
+    for answer in answers.select_related("parent"):
+        assert answer.parent.first_response_at <= answer.created_at
+        assert answer.parent.first_response_at >= answer.parent.created_at
+    assert inbox_for_creator(user=first.user).count() >= 3
+    assert Reaction.objects.exists()
+    # Events are history: back-dated and already dispatched.
+    events = EngagementEvent.objects.filter(
+        kind__in=[EventKind.QUESTION, EventKind.CREATOR_REPLY, EventKind.REACTION]
+    )
+    assert events.filter(kind=EventKind.QUESTION).count() == questions.count()
+    assert not events.filter(dispatched_at__isnull=True).exists()
+    assert events.filter(created_at__lt=timezone.now() - timedelta(hours=1)).exists()
+    # The product page shows a seeded question with the creator's answer.
+    answered = questions.filter(creator=first.user, first_response_at__isnull=False).first()
+    html = client.get(answered.get_absolute_url().split("#")[0]).content.decode()
+    assert answered.body.replace("'", "&#x27;") in html and "Creator</span>" in html
+
+
+def test_conversation_is_idempotent_and_deterministic():
+    from creators.models import Comment
+
+    seed(*SMALL)
+    comments = set(Comment.objects.values_list("author__email", "body", "created_at"))
+    seed(*SMALL)
+    assert set(Comment.objects.values_list("author__email", "body", "created_at")) == comments
+
+
+def test_reviews_come_from_verified_buyers_with_responses_and_helpful_votes(client):
+    seed(*SMALL)
+    reviews = list(Review.objects.select_related("product__shop__creator", "author"))
+    assert len(reviews) >= 5
+    assert len({r.rating for r in reviews}) >= 3  # believable: not all five stars
+    for review in reviews:
+        assert Order.objects.filter(
+            buyer=review.author,
+            status=OrderStatus.PAID,
+            items__product=review.product,
+        ).exists(), "every demo review is a verified purchase"
+        assert review.product.shop.creator.handle in {c.handle for c in demo.CREATORS}
+    assert ReviewResponse.objects.exists() and HelpfulVote.objects.exists()
+    assert ratings_repair() == 0  # the stored totals match the reviews
+    product = max(reviews, key=lambda r: r.product.rating_count).product
+    assert "all from verified buyers" in client.get(product.get_absolute_url()).content.decode()

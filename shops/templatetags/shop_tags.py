@@ -29,11 +29,21 @@ def money(amount: Decimal | None, currency: str = "") -> str:
     return f"{text} {currency}".strip()
 
 
+@register.filter
+def stars(rating) -> str:
+    """`{{ 4.3|stars }}` → "★★★★☆": the rating rounded to whole stars, out of five."""
+    if rating is None:
+        return ""
+    full = max(0, min(5, int(Decimal(str(rating)).quantize(Decimal(1), rounding="ROUND_HALF_UP"))))
+    return "★" * full + "☆" * (5 - full)
+
+
 @register.inclusion_tag("shops/partials/creator_products.html", takes_context=True)
 def creator_products(context, profile, is_owner=False):
     """The published products of `profile`'s shop, newest first, one page of the grid.
 
-    Queries: the paginator's count, one page of products (with shop and creator joined),
+    Queries: the shop's overall rating (one aggregate over its products' stored rating
+    totals), the paginator's count, one page of products (with shop and creator joined),
     their images (one prefetch). Constant as the shop grows.
     """
     request = context.get("request")
@@ -42,7 +52,13 @@ def creator_products(context, profile, is_owner=False):
         selectors.products_published_for_creator(creator_id=profile.pk),
         CREATOR_PRODUCTS_PER_PAGE,
     ).get_page(page_number)
-    return {"page": page, "profile": profile, "is_owner": is_owner, "request": request}
+    return {
+        "page": page,
+        "profile": profile,
+        "is_owner": is_owner,
+        "request": request,
+        "shop_rating": selectors.shop_rating(creator_id=profile.pk),
+    }
 
 
 @register.simple_tag
@@ -59,3 +75,35 @@ def post_products(context, post):
     request = context.get("request")
     products = selectors.post_products_of(post)
     return {"products": products, "post": post, "request": request}
+
+
+@register.inclusion_tag("shops/partials/product_questions.html", takes_context=True)
+def product_questions(context, product_id):
+    """The product page's questions as this viewer sees them: a page-cache hole. Inline
+    (a page that isn't cached), it reuses the thread the view already read."""
+    from creators import threads
+    from shops.models import Product
+
+    request = context["request"]
+    product = context.get("product")
+    if product is not None and str(product.pk) == str(product_id) and "thread" in context:
+        thread = context["thread"]
+    else:
+        product = Product.objects.select_related("shop__creator").get(pk=int(product_id))
+        thread = (
+            threads.thread_for_target(
+                target=product,
+                owner_id=product.shop.creator.user_id,
+                viewer=request.user,
+                page_number=request.GET.get("questions_page"),
+            )
+            if product.is_published
+            else None
+        )
+    return {
+        "request": request,
+        "user": request.user,
+        "product": product,
+        "profile": product.shop.creator,
+        "thread": thread,
+    }

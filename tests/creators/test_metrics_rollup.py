@@ -241,6 +241,14 @@ def test_reviews_average_rating_and_response_rate(creator, fans):
     review(creator, fans[1], at(hours=2), 2)
     review(creator, fans[1], at(hours=3), 4, edited=True)  # an edit is not a new review
     event(K.REVIEW_RESPONSE, creator=creator, actor=creator.user, when=at(hours=4), review_id=1)
+    event(
+        K.REVIEW_RESPONSE,
+        creator=creator,
+        actor=creator.user,
+        when=at(hours=5),
+        review_id=1,
+        edited=True,
+    )  # an edited response is not a second one
 
     run()
 

@@ -9,7 +9,8 @@ from relcommerce import demo, demo_history
 class Command(BaseCommand):
     help = (
         "Fill the site with believable demo data: creators with shops and images, fans, "
-        "follows and ~90 days of follow events. Deterministic for a given --seed and safe "
+        "follows and ~90 days of follow events, comments, questions, replies and likes. "
+        "Deterministic for a given --seed and safe "
         "to run again (only what is missing is added). Prints the demo logins."
     )
 
@@ -91,7 +92,9 @@ class Command(BaseCommand):
                 f"{report.products} products ({report.products_created} new), "
                 f"{report.fans} fans ({report.fans_created} new), "
                 f"{report.follows_created} new follows and follow events, "
-                f"{report.posts_created} new posts."
+                f"{report.posts_created} new posts, "
+                f"{report.reviews_created} new reviews ({report.orders_created} demo orders), "
+                f"{report.comments_created} new comments and replies."
             )
         )
         self._print_logins(report.logins)

@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('contenttypes', '0002_remove_content_type_name'),
-        ('creators', '0004_posts'),
+        ('creators', '0005_conversation'),
     ]
 
     operations = [

@@ -1,0 +1,34 @@
+"""Which models besides posts can carry comments (questions), registered by their own app.
+
+creators never imports shops, yet the Inbox lists product questions with the product's
+title and link. shops registers Product here from its AppConfig.ready() with the queryset
+that loads what the Inbox shows (title, URL: the shop's creator handle), and the Inbox
+prefetches all targets of a page with one query per registered model (GenericPrefetch).
+"""
+
+from collections.abc import Callable
+
+from django.contrib.contenttypes.models import ContentType
+from django.contrib.contenttypes.prefetch import GenericPrefetch
+from django.db import models
+from django.db.models import QuerySet
+
+_querysets: dict[type[models.Model], Callable[[], QuerySet]] = {}
+
+
+def register(model: type[models.Model], *, queryset: Callable[[], QuerySet]) -> None:
+    """Let `model` be commented on; `queryset()` loads targets for display (get_absolute_url
+    and str() without further queries)."""
+    _querysets[model] = queryset
+
+
+def is_registered(target: models.Model) -> bool:
+    return type(target) in _querysets
+
+
+def target_prefetch() -> GenericPrefetch:
+    return GenericPrefetch("target", [factory() for factory in _querysets.values()])
+
+
+def target_type_of(target: models.Model) -> ContentType:
+    return ContentType.objects.get_for_model(target)

@@ -1,0 +1,30 @@
+"""Small HTTP helpers shared by the creators views (follows, the conversation)."""
+
+from django.http import HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+
+
+def is_htmx(request) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def safe_next(request, default: str) -> str:
+    """The POSTed `next` if it points at this site, else `default`."""
+    target = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return default
+
+
+def login_redirect(request, next_url: str) -> HttpResponse:
+    """Send a signed-out visitor to sign in, then back to `next_url` (htmx too)."""
+    login_url = f"{reverse('account_login')}?{urlencode({'next': next_url})}"
+    if is_htmx(request):
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = login_url
+        return response
+    return redirect(login_url)

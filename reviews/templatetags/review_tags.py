@@ -1,0 +1,96 @@
+"""Reviews on the product page, loaded by shops' template (shops never imports reviews).
+
+`review_summary` renders in the cached part of the page (one aggregate query);
+`review_section` feeds the page-cache hole `reviews/partials/review_section.html`, which
+is rendered per request with only ids, so it reads what it needs itself: a constant
+handful of queries whatever the number of reviews.
+"""
+
+from dataclasses import dataclass
+
+from django import template
+from django.core.paginator import Page, Paginator
+
+from reviews import selectors
+from reviews.models import Review
+from reviews.selectors import Eligibility, ReviewFilters, Sort
+
+register = template.Library()
+
+REVIEWS_PER_PAGE = 10
+
+
+@register.inclusion_tag("reviews/partials/summary.html", takes_context=True)
+def review_summary(context, product):
+    return {
+        "summary": selectors.review_summary(product_id=product.pk),
+        "product": product,
+        "request": context.get("request"),
+    }
+
+
+class KnownCountPaginator(Paginator):
+    """A paginator told the count (the product's stored rating count), saving a query."""
+
+    def __init__(self, object_list, per_page, *, count: int):
+        super().__init__(object_list, per_page)
+        self.__dict__["count"] = count  # Paginator.count is a cached_property
+
+
+@dataclass
+class ReviewSection:
+    product_id: int
+    page: Page
+    filters: ReviewFilters
+    sort_choices: list
+    is_owner: bool
+    user_id: int | None
+    eligibility: Eligibility | None
+    my_review_id: int | None
+    my_review_hidden: bool = False
+
+
+@register.simple_tag(takes_context=True)
+def review_section(context, product_id, owner_id, review_count) -> ReviewSection:
+    """One page of a product's reviews for the request: sort, stars and photo filters and
+    the page number come from the query string.
+
+    `review_count` is the product's stored count of visible reviews, which is exact for
+    the unfiltered list (the page is re-rendered on every review write), so only a
+    filtered list runs a count. Queries: the page (author and response joined, the
+    viewer's helpful votes annotated; none without reviews), its photos (one prefetch)
+    and, for a signed-in fan, one for their own review and whether they bought it.
+    Constant as reviews grow.
+    """
+    request = context["request"]
+    user = request.user
+    product_id, owner_id, review_count = int(product_id), int(owner_id), int(review_count)
+    filters = ReviewFilters.from_query(request.GET)
+    reviews = selectors.review_list(product_id=product_id, filters=filters, viewer=user)
+    if filters.stars or filters.with_photos:
+        paginator = Paginator(reviews, REVIEWS_PER_PAGE)
+    else:
+        paginator = KnownCountPaginator(
+            reviews if review_count else Review.objects.none(), REVIEWS_PER_PAGE, count=review_count
+        )
+    page = paginator.get_page(request.GET.get("page"))
+    is_owner = user.is_authenticated and user.pk == owner_id
+    eligibility = my_review_id = None
+    my_review_hidden = False
+    if user.is_authenticated and not is_owner:
+        state = selectors.fan_state(user=user, product_id=product_id)
+        my_review_id, my_review_hidden = state.review_id, state.review_hidden
+        eligibility = selectors.review_eligibility_by_ids(
+            user=user, product_id=product_id, owner_id=owner_id, bought=state.bought
+        )
+    return ReviewSection(
+        product_id=product_id,
+        page=page,
+        filters=filters,
+        sort_choices=Sort.CHOICES,
+        is_owner=is_owner,
+        user_id=user.pk if user.is_authenticated else None,
+        eligibility=eligibility,
+        my_review_id=my_review_id,
+        my_review_hidden=my_review_hidden,
+    )

@@ -1,0 +1,15 @@
+from django.urls import path
+
+from reviews import views
+
+app_name = "reviews"
+
+urlpatterns = [
+    path("@<str:handle>/p/<slug:slug>/review/", views.review_write, name="write"),
+    path("reviews/<int:review_id>/helpful/", views.review_helpful, name="helpful"),
+    path("reviews/<int:review_id>/report/", views.review_report, name="report"),
+    path("reviews/unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
+    path("studio/reviews/", views.studio_reviews, name="studio"),
+    path("studio/reviews/<int:review_id>/respond/", views.review_respond, name="respond"),
+    path("account/reviews/", views.preferences, name="preferences"),
+]
