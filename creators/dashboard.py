@@ -367,7 +367,13 @@ def _fans_into(board: Dashboard, profile: CreatorProfile) -> None:
     board.fading = list(
         relationships.filter(is_fading=True)
         .select_related("last_comment_event")
-        .prefetch_related("last_comment_event__target")
+        # The latest comment and what its link needs: the post's creator for a comment
+        # on a post, the product's shop and creator for a question (a fixed number of
+        # queries, one per step, however many fans are listed).
+        .prefetch_related(
+            "last_comment_event__target__post__creator__creator_profile",
+            "last_comment_event__target__target__shop__creator",
+        )
         .order_by("-interactions", "last_interaction_at")[:FADING_FANS]
     )
     for rel in board.fading:

@@ -10,11 +10,19 @@ from django.core.management.base import CommandError
 from django.urls import reverse
 from django.utils import timezone
 
-from creators import rollup
-from creators.models import CreatorMetricsDay, EventKind, FanRelationship, MetricsWatermark
+from creators import conversation, rollup
+from creators.models import (
+    CreatorMetricsDay,
+    EngagementEvent,
+    EventKind,
+    FanRelationship,
+    MetricsWatermark,
+    Post,
+    PostStatus,
+)
 from creators.tasks import metrics_rollup_task
 from tests.creators.metrics_events import comment, creator_reply, event, follow, order
-from tests.factories import CreatorProfileFactory, UserFactory
+from tests.factories import CreatorProfileFactory, ProductFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 K = EventKind
@@ -52,6 +60,7 @@ def test_the_creator_sees_cards_charts_and_fans(creator_client, creator):
     # Reply rate: of two comments, the one whose 48 h are over was answered in 2 h.
     assert "100.0 %" in page.split("Reply rate")[1][:80]
     assert "1 fan comment or question</strong> still waits" in page
+    assert f'<a href="{reverse("creators:inbox")}">Answer them in your Inbox</a>' in page
     assert "How your Return on Relationship score is made" in page
     # Every comment whose 48 h are over was answered: the reply part scores its full 25.
     assert '<th scope="row">Replies within 48 h</th><td>25.0</td><td>25</td>' in page
@@ -149,9 +158,10 @@ def test_query_count_stays_constant_as_data_grows(
         creator_client.get(STUDIO, {"days": 90})
 
     _rolled_up(creator, fans=40)
-    # Queries: session, user (with profile), daily rows of both periods, first-response
-    # times, top fans by interactions, top buyers, fading fans, funnel counts; fading fans'
-    # latest comments add one query per kind of comment target. Justify any addition.
+    # Queries: session, user (with profile), the Inbox count, daily rows of both periods,
+    # first-response times, top fans by interactions, top buyers, fading fans, funnel
+    # counts; fading fans' latest comments add one query per step of their links (see the
+    # next test). Justify any addition.
     with django_assert_max_num_queries(DASHBOARD_QUERIES):
         response = creator_client.get(STUDIO, {"days": 90})
     assert response.status_code == 200
@@ -218,3 +228,33 @@ def test_staff_read_metrics_in_admin(admin_client, creator):
         assert response.status_code == 200
     overview = admin_client.get(reverse("admin:creators_creatormetricsday_changelist"))
     assert f"@{creator.handle}" in overview.content.decode()
+
+
+def test_fading_fans_link_to_their_latest_comment_in_constant_queries(
+    client, creator, django_assert_max_num_queries
+):
+    now = timezone.now()
+    post = Post.objects.create(
+        creator=creator.user, body="Hello", status=PostStatus.PUBLISHED, published_at=now
+    )
+    product = ProductFactory(shop=creator.shop)
+    fans = UserFactory.create_batch(4)
+    for n, fan in enumerate(fans):
+        if n % 2:
+            conversation.comment_create_on_post(author=fan, post=post, body="Lovely")
+        else:
+            conversation.comment_create_on_target(
+                author=fan, target=product, owner=creator.user, body="Does it ship abroad?"
+            )
+    # Back-date the conversation so these fans are fading.
+    EngagementEvent.objects.filter(creator=creator).update(created_at=now - timedelta(days=40))
+    rollup.rollup_incremental()
+    client.force_login(creator.user)
+
+    with django_assert_max_num_queries(DASHBOARD_QUERIES + 8):  # + inbox count, links' steps
+        page = client.get(STUDIO).content.decode()
+
+    fading = page.split('id="fading-fans"')[1]
+    assert fading.count("Open their latest comment") == 4
+    assert f"/@{creator.handle}/posts/{post.pk}/#comment-" in fading
+    assert f"{product.get_absolute_url()}#comment-" in fading
