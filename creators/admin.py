@@ -7,8 +7,10 @@ from creators import images, moderation
 from creators.models import (
     Block,
     Comment,
+    CreatorMetricsDay,
     CreatorProfile,
     EngagementEvent,
+    FanRelationship,
     Follow,
     Post,
     PostImage,
@@ -116,6 +118,58 @@ class EngagementEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class _DerivedAdmin(admin.ModelAdmin):
+    """Roll-up rows are recomputed from events (`manage.py metrics_rollup`), never edited."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(CreatorMetricsDay)
+class CreatorMetricsDayAdmin(_DerivedAdmin):
+    """Site-wide overview: the newest day first, its creators by ROR score."""
+
+    list_display = [
+        "date",
+        "creator",
+        "ror_score",
+        "followers",
+        "engaged_fans",
+        "comments",
+        "answered_48h",
+        "unanswered",
+        "orders",
+        "revenue",
+        "reviews",
+    ]
+    ordering = ["-date", "-ror_score"]
+    date_hierarchy = "date"
+    search_fields = ["creator__handle"]
+    list_select_related = ["creator"]
+
+
+@admin.register(FanRelationship)
+class FanRelationshipAdmin(_DerivedAdmin):
+    list_display = [
+        "creator",
+        "fan",
+        "stage",
+        "is_follower",
+        "interactions",
+        "purchases",
+        "spent",
+        "last_interaction_at",
+        "is_fading",
+    ]
+    list_filter = ["stage", "is_fading", "is_follower"]
+    search_fields = ["creator__handle", "fan__email"]
+    list_select_related = ["creator", "fan"]
+    raw_id_fields = ["creator", "fan", "last_comment_event"]
 
 
 class PostImageInline(admin.TabularInline):

@@ -217,6 +217,9 @@ class EngagementEvent(models.Model):
         indexes = [
             models.Index(fields=["creator", "created_at"], name="event_creator_created_idx"),
             models.Index(fields=["kind", "created_at"], name="event_kind_created_idx"),
+            # The metrics roll-up looks up one kind of a creator's events in a time window
+            # (their replies to a comment, a follower's purchases) for every row it counts.
+            models.Index(fields=["creator", "kind", "created_at"], name="event_creator_kind_idx"),
             models.Index(
                 fields=["created_at"],
                 condition=models.Q(dispatched_at__isnull=True),
@@ -640,3 +643,135 @@ class NotificationPreference(models.Model):
 
     def __str__(self):
         return f"{self.user_id} {self.topic}: {self.email_mode}"
+
+
+# --- Relationship metrics (derived from EngagementEvent; see docs/metrics.md) ---------
+
+
+class CreatorMetricsDay(models.Model):
+    """One creator's relationship metrics for one UTC day, rolled up from events.
+
+    Derived data: `creators.rollup` replaces a day's row whenever it recomputes it, so
+    nothing here is ever edited by hand. Flow columns count what happened that day and
+    add up over a period; gauge columns describe the creator at the end of the day.
+    """
+
+    creator = models.ForeignKey(CreatorProfile, on_delete=models.CASCADE, related_name="+")
+    date = models.DateField()
+    # Audience (gauge, then flows)
+    followers = models.PositiveIntegerField(default=0)
+    follows = models.PositiveIntegerField(default=0)
+    unfollows = models.PositiveIntegerField(default=0)
+    # Conversation: fan comments and questions that day, and what became of them
+    comments = models.PositiveIntegerField(default=0)
+    answered_48h = models.PositiveIntegerField(default=0)
+    # Of that day's comments, those unanswered whose 48 h were not over at computation time:
+    # left out of the reply rate until they are answered or their time is up.
+    comments_open = models.PositiveIntegerField(default=0)
+    creator_replies = models.PositiveIntegerField(default=0)
+    first_responses = models.PositiveIntegerField(default=0)
+    response_median_seconds = models.PositiveIntegerField(null=True, blank=True)
+    unanswered = models.PositiveIntegerField(default=0)  # gauge: backlog at end of day
+    # Engagement
+    engaged_fans = models.PositiveIntegerField(default=0)  # gauge: trailing 30 days
+    posts = models.PositiveIntegerField(default=0)
+    reactions = models.PositiveIntegerField(default=0)
+    # Commerce
+    orders = models.PositiveIntegerField(default=0)
+    revenue = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    revenue_followers = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    buyers = models.PositiveIntegerField(default=0)
+    new_buyers = models.PositiveIntegerField(default=0)  # paid for the first time that day
+    buyers_total = models.PositiveIntegerField(default=0)  # gauge: ever paid
+    repeat_buyers_total = models.PositiveIntegerField(default=0)  # gauge: paid twice or more
+    follows_90d = models.PositiveIntegerField(default=0)  # gauge: follows in trailing 90 days
+    converted_90d = models.PositiveIntegerField(default=0)  # of those, bought within 90 days
+    # Advocacy
+    reviews = models.PositiveIntegerField(default=0)
+    rating_sum = models.PositiveIntegerField(default=0)
+    review_responses = models.PositiveIntegerField(default=0)
+    share_visits = models.PositiveIntegerField(default=0)
+    referral_purchases = models.PositiveIntegerField(default=0)
+    # Composite over the trailing 30 days (creators.metrics.ror_score)
+    ror_score = models.PositiveSmallIntegerField(null=True, blank=True)
+    computed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["creator", "date"]
+        verbose_name = "creator metrics day"
+        constraints = [
+            models.UniqueConstraint(fields=["creator", "date"], name="metrics_day_unique"),
+        ]
+        indexes = [models.Index(fields=["date", "ror_score"], name="metrics_day_ror_idx")]
+
+    def __str__(self):
+        return f"{self.creator_id} {self.date}"
+
+
+class RelationshipStage(models.IntegerChoices):
+    """Rungs of the relationship ladder, ordered: a fan is on the highest one they hold."""
+
+    VISITOR = 0, "Visitor"
+    FOLLOWER = 1, "Follower"
+    ENGAGED = 2, "Engaged"
+    BUYER = 3, "Buyer"
+    REPEAT_BUYER = 4, "Repeat buyer"
+    ADVOCATE = 5, "Advocate"
+
+
+class FanRelationship(models.Model):
+    """Where one fan stands with one creator, rebuilt from events by the roll-up."""
+
+    creator = models.ForeignKey(CreatorProfile, on_delete=models.CASCADE, related_name="+")
+    fan = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    stage = models.PositiveSmallIntegerField(
+        choices=RelationshipStage.choices, default=RelationshipStage.VISITOR
+    )
+    is_follower = models.BooleanField(default=False)
+    followed_at = models.DateTimeField(null=True, blank=True)
+    interactions = models.PositiveIntegerField(default=0)
+    first_interaction_at = models.DateTimeField(null=True, blank=True)
+    last_interaction_at = models.DateTimeField(null=True, blank=True)
+    last_comment_event = models.ForeignKey(
+        EngagementEvent, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    purchases = models.PositiveIntegerField(default=0)
+    spent = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    reviewed = models.BooleanField(default=False)
+    is_fading = models.BooleanField(default=False)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["creator", "-last_interaction_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["creator", "fan"], name="relationship_unique"),
+        ]
+        indexes = [
+            models.Index(fields=["creator", "stage"], name="relationship_stage_idx"),
+            models.Index(
+                fields=["creator", "last_interaction_at"],
+                condition=models.Q(is_fading=True),
+                name="relationship_fading_idx",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.fan_id} → {self.creator_id}: {self.get_stage_display()}"
+
+
+class MetricsWatermark(models.Model):
+    """How far the roll-up has got: every event up to `last_event_id` is counted.
+
+    One row per roll-up name. Safe to redo after a crash: a run recomputes whole days
+    (from the oldest new event's day, and at least the lookback) and only then moves the
+    watermark forward.
+    """
+
+    name = models.CharField(max_length=40, unique=True)
+    rolled_up_to = models.DateTimeField()
+    # Events are found by id, not by time: a late event (old created_at, new id) is seen.
+    last_event_id = models.PositiveBigIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self):
+        return f"{self.name} @ {self.rolled_up_to:%Y-%m-%d %H:%M}"

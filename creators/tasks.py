@@ -36,6 +36,15 @@ def events_sweep_undispatched_task() -> int:
 
 
 @shared_task(**RETRY)
+def metrics_rollup_task() -> int:
+    """Beat's hourly roll-up of relationship metrics; a re-run recomputes the same rows."""
+    from creators.rollup import rollup_incremental
+
+    result = rollup_incremental()
+    return result.rows
+
+
+@shared_task(**RETRY)
 def posts_publish_due_task() -> int:
     """Publish scheduled posts whose time has come (idempotent: see creators.posts)."""
     return posts.posts_publish_due()

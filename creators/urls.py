@@ -7,6 +7,7 @@ app_name = "creators"
 urlpatterns = [
     path("creators/", views.creator_list, name="list"),
     path("studio/", views.studio, name="studio"),
+    path("studio/metrics.csv", views.studio_metrics_csv, name="studio_metrics_csv"),
     path("account/", views.account, name="account"),
     path(
         "account/notifications/",

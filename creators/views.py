@@ -1,9 +1,10 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 
-from creators import pagecache, selectors, threads
+from creators import dashboard, pagecache, selectors, threads
 from creators.forms import AccountForm, EditProfileForm
 from creators.ratelimits import rate_limited
 from creators.services import creator_profile_update
@@ -59,7 +60,31 @@ def studio(request):
         messages.info(request, "Open a shop first: it takes a minute.")
         return redirect("shops:open")
     waiting = threads.inbox_for_creator(user=request.user).count()
-    return render(request, "creators/studio.html", {"profile": profile, "inbox_waiting": waiting})
+    board = dashboard.dashboard_for(
+        profile=profile, days=dashboard.period_from(request.GET.get("days"))
+    )
+    return render(
+        request,
+        "creators/studio.html",
+        {
+            "profile": profile,
+            "board": board,
+            "periods": dashboard.PERIODS,
+            "inbox_waiting": waiting,
+        },
+    )
+
+
+@login_required
+def studio_metrics_csv(request):
+    """The creator's daily metric rows as CSV, for their own spreadsheets."""
+    profile = selectors.creator_profile_of(request.user)
+    if profile is None:
+        raise Http404("Only creators have metrics.")
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{profile.handle}-metrics.csv"'
+    dashboard.metrics_csv_write(profile=profile, out=response)
+    return response
 
 
 @login_required

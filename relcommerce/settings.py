@@ -163,8 +163,8 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
 }
 CELERY_TASK_DEFAULT_QUEUE = "default"
 # Queues: events (dispatch, sweeper), fanout (follower chunks, so a big fan-out never
-# holds up single-recipient events), email (every outgoing email), rollups (reserved for
-# the metrics roll-ups: any task named *.rollup_*_task). Workers consume all of them
+# holds up single-recipient events), email (every outgoing email), rollups (the metrics
+# roll-up, creators/rollup.py). Workers consume all of them
 # (docker-compose.yml, `make worker`); separate workers per queue scale them apart.
 CELERY_TASK_ROUTES = {
     "creators.tasks.event_dispatch_task": {"queue": "events"},
@@ -174,12 +174,17 @@ CELERY_TASK_ROUTES = {
     "creators.tasks.notification_email_send_task": {"queue": "email"},
     "creators.tasks.notification_digest_send_task": {"queue": "email"},
     "creators.tasks.notification_digests_send_task": {"queue": "email"},
-    "*.rollup_*_task": {"queue": "rollups"},
+    "creators.tasks.metrics_rollup_task": {"queue": "rollups"},
 }
 CELERY_BEAT_SCHEDULE = {
     "sweep-undispatched-events": {
         "task": "creators.tasks.events_sweep_undispatched_task",
         "schedule": timedelta(minutes=2),
+    },
+    # Relationship metrics: incremental from a watermark, safe to overlap or repeat.
+    "rollup-relationship-metrics": {
+        "task": "creators.tasks.metrics_rollup_task",
+        "schedule": timedelta(minutes=env.int("METRICS_ROLLUP_MINUTES", default=60)),
     },
     "publish-scheduled-posts": {
         "task": "creators.tasks.posts_publish_due_task",

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from creators.handles import validate_handle
 from creators.models import CreatorProfile, EngagementEvent, EventKind, Follow, User
-from relcommerce import demo, demo_catalog
+from relcommerce import demo, demo_catalog, demo_history
 from reviews.models import HelpfulVote, Review, ReviewResponse
 from reviews.ratings import ratings_repair
 from shops.models import (
@@ -52,6 +52,14 @@ def _quick_images(monkeypatch):
     """Generated images at a quarter of their size: storing full-size ones costs ~1 s each."""
     monkeypatch.setattr(demo, "_png", lambda image: FULL_SIZE_PNG(image.reduce(4)))
     monkeypatch.setattr(demo, "PRODUCT_IMAGE_SIDE", 160)
+
+
+@pytest.fixture(autouse=True)
+def _without_history(monkeypatch):
+    """The relationship history (orders, comments, the roll-up) is tested in
+    tests/test_demo_history.py; here it would only slow seeding down and keep demo users
+    from being deleted (orders protect their shop)."""
+    monkeypatch.setattr(demo_history, "demo_history_seed", lambda **kwargs: None)
 
 
 @pytest.fixture

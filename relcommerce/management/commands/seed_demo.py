@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from relcommerce import demo
+from relcommerce import demo, demo_history
 
 
 class Command(BaseCommand):
@@ -84,6 +84,7 @@ class Command(BaseCommand):
             products_per_creator=options["products_per_creator"],
             log=log,
         )
+        demo_history.demo_history_seed(seed=seed, log=log)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data ready (seed {report.seed}) in {report.seconds:.1f} s: "
