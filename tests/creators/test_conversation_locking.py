@@ -1,36 +1,13 @@
 """Racing likes and creator replies (PostgreSQL: SQLite serialises writers anyway)."""
 
-import threading
-
 import pytest
-from django.db import connection
 
 from creators import conversation
 from creators.models import Comment, EngagementEvent, EventKind, Post, Reaction
 from tests.factories import CommentFactory, PostFactory, UserFactory
+from tests.races import race
 
 pytestmark = [pytest.mark.real_stack, pytest.mark.django_db(transaction=True)]
-
-
-def _race(actions):
-    barrier = threading.Barrier(len(actions))
-    errors = []
-
-    def attempt(action):
-        try:
-            barrier.wait(timeout=10)
-            action()
-        except Exception as exc:  # noqa: BLE001 - collected for the assertion below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=attempt, args=(action,)) for action in actions]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    return errors
 
 
 def test_racing_likes_count_each_fan_once():
@@ -40,7 +17,7 @@ def test_racing_likes_count_each_fan_once():
     # Six fans like at once, and the first fan double-clicks three more times.
     actions = [lambda u=u: conversation.reaction_add(user=u, post=post) for u in fans]
     actions += [lambda: conversation.reaction_add(user=same, post=post)] * 3
-    assert _race(actions) == []
+    assert race(actions) == []
     assert Reaction.objects.filter(post=post).count() == 6
     assert Post.objects.get(pk=post.pk).reaction_count == 6
     assert EngagementEvent.objects.filter(kind=EventKind.REACTION).count() == 6
@@ -49,7 +26,7 @@ def test_racing_likes_count_each_fan_once():
 def test_racing_creator_replies_stamp_first_response_once():
     comment = CommentFactory()
     owner = comment.creator
-    errors = _race(
+    errors = race(
         [
             lambda n=n: conversation.comment_reply(
                 author=owner, parent=Comment.objects.get(pk=comment.pk), body=f"answer {n}"

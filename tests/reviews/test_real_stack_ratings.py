@@ -1,38 +1,15 @@
 """Rating totals under concurrent writes (PostgreSQL: SQLite serialises writers anyway)."""
 
-import threading
-
 import pytest
-from django.db import connection
 
 from reviews.models import HelpfulVote, Review
 from reviews.ratings import ratings_repair
 from reviews.services import ReviewInput, review_helpful_toggle, review_set_hidden, review_write
 from shops.models import Product
 from tests.factories import ProductFactory, UserFactory, paid_order_of
+from tests.races import race
 
 pytestmark = [pytest.mark.real_stack, pytest.mark.django_db(transaction=True)]
-
-
-def _race(actions):
-    barrier = threading.Barrier(len(actions))
-    errors = []
-
-    def attempt(action):
-        try:
-            barrier.wait(timeout=10)
-            action()
-        except Exception as exc:  # reported below: the race must not fail any writer
-            errors.append(repr(exc))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=attempt, args=(a,)) for a in actions]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    return errors
 
 
 def test_concurrent_reviews_edits_and_hides_keep_the_totals_exact():
@@ -54,7 +31,7 @@ def test_concurrent_reviews_edits_and_hides_keep_the_totals_exact():
         lambda: review_set_hidden(review=first, hidden=True),
         lambda: review_write(author=fans[7], product=mug, data=ReviewInput(rating=4)),
     ]
-    errors = _race(actions)
+    errors = race(actions)
 
     # Then every write landed and the stored totals equal a recount.
     assert errors == []
@@ -70,7 +47,7 @@ def test_racing_helpful_clicks_count_each_fan_once():
     paid_order_of(buyer=author, product=mug)
     review, _ = review_write(author=author, product=mug, data=ReviewInput(rating=4))
     fans = UserFactory.create_batch(5)
-    errors = _race([lambda f=fan: review_helpful_toggle(user=f, review=review) for fan in fans])
+    errors = race([lambda f=fan: review_helpful_toggle(user=f, review=review) for fan in fans])
     assert errors == []
     review.refresh_from_db()
     assert review.helpful_count == HelpfulVote.objects.filter(review=review).count() == 5
