@@ -311,6 +311,34 @@ def _fill_csrf_bytes(request, body: bytes) -> bytes:
     return body.replace(_CSRF_SENTINEL_BYTES, csrf_token(request).encode())
 
 
+class FragmentEntry(NamedTuple):
+    tokens: str
+    html: str  # with the CSRF sentinel
+
+
+def shared_fragment(request, *, name: str, scopes: list[str], render: Callable[[], str]) -> str:
+    """A part of a page rendered once and replayed, like pages: for a hole whose content
+    is the same for many viewers (the creator page's latest posts, by whether the viewer
+    follows). `name` must spell out all that varies it; the CSRF token is swapped in per
+    request, and touching any of `scopes` makes it stale at once."""
+    if settings.PAGE_CACHE_SECONDS <= 0:
+        return render()
+    scopes = [SITE, *scopes]
+    key = "pagecache:fragment:" + hashlib.sha256(name.encode()).hexdigest()
+    found = cache.get_many([key, *map(_version_key, scopes)])
+    tokens = _tokens(scopes, found)
+    entry = found.get(key)
+    outer = rendering_for_cache(request)
+    if entry is None or entry.tokens != tokens:
+        setattr(request, _RENDERING_FOR_CACHE, True)
+        try:
+            entry = FragmentEntry(tokens, render())
+        finally:
+            setattr(request, _RENDERING_FOR_CACHE, outer)
+        cache.set(key, entry, settings.PAGE_CACHE_SECONDS)
+    return entry.html if outer else _fill_csrf(request, entry.html)
+
+
 # --- What creator writes make stale ----------------------------------------------------
 
 

@@ -353,3 +353,25 @@ def test_a_hole_renders_with_its_arguments_inline_and_at_replay(tmp_path, settin
         assert pagecache.fill(request, cached) == "<p>[7 at /somewhere/]</p>"
     finally:
         pagecache.HOLES.discard("echo.html")
+
+
+def test_the_creator_pages_posts_are_shared_by_viewer_kind_and_never_stale(mug):
+    from creators.follows import follow_create
+    from creators.posts import PostAction, post_create
+
+    creator = mug.shop.creator
+    url = creator_url(mug)
+    secret = "Members-only glaze recipe: ash, feldspar and a secret"
+    post_create(author=creator.user, body=secret, visibility="followers", action="publish")
+    follower, stranger = UserFactory(), UserFactory()
+    follow_create(follower=follower, followed=creator.user)
+    clients = {}
+    for name, user in (("follower", follower), ("stranger", stranger)):
+        clients[name] = Client()
+        clients[name].force_login(user)
+        visit(url, clients[name])  # warm each viewer kind's copy
+    assert secret in visit(url, clients["follower"]).content.decode()
+    assert secret not in visit(url, clients["stranger"]).content.decode()  # a teaser
+    post_create(author=creator.user, body="Kiln opening on Saturday", action=PostAction.PUBLISH)
+    for client in clients.values():
+        assert "Kiln opening on Saturday" in visit(url, client).content.decode()

@@ -1,6 +1,7 @@
 """The follow button, one partial for the creator page, post page and product page."""
 
 from django import template
+from django.utils.safestring import mark_safe
 
 from creators import selectors
 
@@ -62,24 +63,36 @@ def follow_button_for(context, creator_id, show_count="1"):
     return follow_button(context, profile, following=following, counts=counts, show_count=show)
 
 
-@register.inclusion_tag("creators/partials/creator_posts.html", takes_context=True)
+@register.simple_tag(takes_context=True)
 def creator_latest_posts(context, creator_id):
     """The creator page's latest posts, as this viewer may see them (followers-only
-    posts are teasers unless they follow)."""
-    from creators import feed
+    posts are teasers unless they follow). The same for every viewer who follows (or
+    doesn't), so it is a shared fragment, stale when the creator's pages are touched."""
+    from django.template.loader import render_to_string
+
+    from creators import feed, pagecache
     from creators.views import LATEST_POSTS
 
     request = context["request"]
     profile, _ = _creator_in(context, creator_id)
-    return {
-        "request": request,
-        "user": request.user,
-        "profile": profile,
-        "is_owner": request.user.pk == profile.user_id,
-        "following": getattr(profile, "viewer_follows", None)
+    following = (
+        profile.viewer_follows
         if hasattr(profile, "viewer_follows")
-        else selectors.follow_exists(follower=request.user, followed_id=profile.user_id),
-        "latest_posts": feed.posts_of_creator(
-            user_id=profile.user_id, cursor=None, per_page=LATEST_POSTS
-        ),
-    }
+        else selectors.follow_exists(follower=request.user, followed_id=profile.user_id)
+    )
+    is_owner = request.user.pk == profile.user_id
+
+    def render() -> str:
+        posts = feed.posts_of_creator(user_id=profile.user_id, cursor=None, per_page=LATEST_POSTS)
+        context = {
+            "profile": profile,
+            "is_owner": is_owner,
+            "following": following,
+            "latest_posts": posts,
+        }
+        return render_to_string("creators/partials/creator_posts.html", context, request=request)
+
+    viewer = f"{request.user.is_authenticated}:{following}:{is_owner}"
+    name = f"creator-posts:{profile.user_id}:{viewer}:{request.get_full_path()}"
+    scopes = [pagecache.creator_scope(profile.handle)]
+    return mark_safe(pagecache.shared_fragment(request, name=name, scopes=scopes, render=render))  # noqa: S308
