@@ -321,22 +321,32 @@ def shared_fragment(request, *, name: str, scopes: list[str], render: Callable[[
     is the same for many viewers (the creator page's latest posts, by whether the viewer
     follows). `name` must spell out all that varies it; the CSRF token is swapped in per
     request, and touching any of `scopes` makes it stale at once."""
+    return shared_fragments(request, [(name, scopes, render)])[0]
+
+
+def shared_fragments(request, items: list[tuple[str, list[str], Callable[[], str]]]) -> list[str]:
+    """Many fragments (name, scopes, render) in one cache round trip: a list's cards."""
     if settings.PAGE_CACHE_SECONDS <= 0:
-        return render()
-    scopes = [SITE, *scopes]
-    key = "pagecache:fragment:" + hashlib.sha256(name.encode()).hexdigest()
-    found = cache.get_many([key, *map(_version_key, scopes)])
-    tokens = _tokens(scopes, found)
-    entry = found.get(key)
+        return [render() for _, _, render in items]
+    keys = ["pagecache:fragment:" + hashlib.sha256(name.encode()).hexdigest() for name, *_ in items]
+    scopes = list(dict.fromkeys(scope for _, item_scopes, _ in items for scope in item_scopes))
+    found = cache.get_many([*keys, *map(_version_key, [SITE, *scopes])])
+    token = {scope: _tokens([scope], found) for scope in [SITE, *scopes]}
     outer = rendering_for_cache(request)
-    if entry is None or entry.tokens != tokens:
-        setattr(request, _RENDERING_FOR_CACHE, True)
-        try:
-            entry = FragmentEntry(tokens, render())
-        finally:
-            setattr(request, _RENDERING_FOR_CACHE, outer)
-        cache.set(key, entry, settings.PAGE_CACHE_SECONDS)
-    return entry.html if outer else _fill_csrf(request, entry.html)
+    results, fresh = [], {}
+    for key, (_, item_scopes, render) in zip(keys, items, strict=True):
+        tokens = ".".join(token[scope] for scope in [SITE, *item_scopes])
+        entry = found.get(key)
+        if entry is None or entry.tokens != tokens:
+            setattr(request, _RENDERING_FOR_CACHE, True)
+            try:
+                entry = fresh[key] = FragmentEntry(tokens, render())
+            finally:
+                setattr(request, _RENDERING_FOR_CACHE, outer)
+        results.append(entry.html if outer else _fill_csrf(request, entry.html))
+    if fresh:
+        cache.set_many(fresh, settings.PAGE_CACHE_SECONDS)
+    return results
 
 
 # --- What creator writes make stale ----------------------------------------------------

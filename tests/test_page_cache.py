@@ -375,3 +375,29 @@ def test_the_creator_pages_posts_are_shared_by_viewer_kind_and_never_stale(mug):
     post_create(author=creator.user, body="Kiln opening on Saturday", action=PostAction.PUBLISH)
     for client in clients.values():
         assert "Kiln opening on Saturday" in visit(url, client).content.decode()
+
+
+def test_feed_cards_are_shared_and_show_an_edit_and_a_price_change_at_once(mug):
+    from creators.follows import follow_create
+    from creators.posts import PostAction, post_create, post_update
+    from shops.models import PostProduct
+
+    creator = mug.shop.creator
+    post = post_create(author=creator.user, body="Fresh batch of mugs", action="publish")
+    PostProduct.objects.create(post=post, product=mug, position=0)
+    fans = [UserFactory(), UserFactory()]
+    clients = []
+    for fan in fans:
+        follow_create(follower=fan, followed=creator.user)
+        client = Client()
+        client.force_login(fan)
+        clients.append(client)
+    feed = reverse("creators:feed")
+    for client in clients:
+        assert "Fresh batch of mugs" in visit(feed, client).content.decode()
+    post.refresh_from_db()
+    post_update(post=post, body="Fresh batch of mugs, now glazed", action=PostAction.PUBLISH)
+    update(mug, price=Decimal("31.00"))
+    for client in clients:
+        page = visit(feed, client).content.decode()
+        assert "now glazed" in page and "31.00" in page

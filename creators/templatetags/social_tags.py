@@ -49,8 +49,13 @@ def _creator_in(context, creator_id) -> tuple:
     profile = context.get("profile")
     if profile is not None and str(profile.user_id) == str(creator_id):
         return profile, True
-    viewer = context["request"].user
-    return selectors.creator_profile_by_user_id(int(creator_id), viewer=viewer), False
+    request = context["request"]
+    loaded = request.__dict__.setdefault("_hole_creators", {})  # both holes of one page
+    if creator_id not in loaded:
+        loaded[creator_id] = selectors.creator_profile_by_user_id(
+            int(creator_id), viewer=request.user
+        )
+    return loaded[creator_id], False
 
 
 @register.inclusion_tag("creators/partials/follow_button.html", takes_context=True)
@@ -96,3 +101,34 @@ def creator_latest_posts(context, creator_id):
     name = f"creator-posts:{profile.user_id}:{viewer}:{request.get_full_path()}"
     scopes = [pagecache.creator_scope(profile.handle)]
     return mark_safe(pagecache.shared_fragment(request, name=name, scopes=scopes, render=render))  # noqa: S308
+
+
+@register.simple_tag(takes_context=True)
+def post_cards(context, posts, viewer_follows_all=False, following=False, is_owner=False):
+    """The cards of a list of posts (feed, creator pages), each a shared fragment: a card
+    is the same for everyone who may read the post (or everyone who gets its teaser), so
+    a page of 20 renders only the cards it has not met since the creator last changed."""
+    from functools import partial
+
+    from django.template.loader import render_to_string
+
+    from creators import pagecache
+
+    request = context["request"]
+    signed_in = request.user.is_authenticated
+
+    def render(post, can_view) -> str:
+        card = {"post": post, "can_view": can_view}
+        return render_to_string("creators/partials/post_card.html", card, request=request)
+
+    items = []
+    for post in posts:
+        can_view = bool(viewer_follows_all or following or is_owner or post.visibility == "public")
+        # A teaser's follow button comes back to this page, and differs signed out.
+        name = f"post-card:{post.pk}:{post.updated_at.isoformat()}:{can_view}:{signed_in}"
+        if not can_view:
+            name += ":" + request.get_full_path()
+        scopes = [pagecache.creator_scope(post.creator.creator_profile.handle)]
+        items.append((name, scopes, partial(render, post, can_view)))
+    cards = pagecache.shared_fragments(request, items)
+    return mark_safe("".join(f"<li>{card}</li>" for card in cards))  # noqa: S308 - our HTML
