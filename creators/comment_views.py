@@ -7,12 +7,13 @@ import math
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from creators import conversation, moderation, selectors, threads
+from creators import conversation, engagement, moderation, selectors, threads
 from creators.http import is_htmx, login_redirect, safe_next
 from creators.models import Comment, Post, ReportReason, User
 from creators.ratelimits import Rate, rate_limit_consume, rate_limited
@@ -20,6 +21,7 @@ from creators.ratelimits import Rate, rate_limit_consume, rate_limited
 COMMENT_RATE = Rate.parse("20/10m")
 REACTION_RATE = "300/h"
 REPORT_RATE = "30/h"
+ENGAGED_PER_PAGE = 50
 
 
 def _comment_rate_message(request) -> str:
@@ -284,7 +286,29 @@ def studio_inbox(request):
     if profile is None:
         return redirect("shops:open")
     page = threads.inbox_page(user=request.user, page_number=request.GET.get("page"))
-    return render(request, "creators/studio_inbox.html", {"profile": profile, "page": page})
+    recent = engagement.posts_engagement(user=request.user)
+    return render(
+        request,
+        "creators/studio_inbox.html",
+        {"profile": profile, "page": page, "recent_posts": recent},
+    )
+
+
+@login_required
+def studio_post_engagement(request, post_id):
+    """Who liked and who commented on one of the creator's posts (404 for anyone else)."""
+    post = selectors.post_get_for_owner(user=request.user, post_id=post_id)
+    likers = Paginator(engagement.post_likers(post=post), ENGAGED_PER_PAGE).get_page(
+        request.GET.get("likes_page")
+    )
+    commenters = Paginator(engagement.post_commenters(post=post), ENGAGED_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "creators/studio_post_engagement.html",
+        {"post": post, "likers": likers, "commenters": commenters},
+    )
 
 
 def _inbox_item(request, comment, **extra) -> HttpResponse:

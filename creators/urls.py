@@ -68,5 +68,10 @@ urlpatterns += [
         name="comment_handled",
     ),
     path("studio/inbox/", comment_views.studio_inbox, name="inbox"),
+    path(
+        "studio/posts/<int:post_id>/engagement/",
+        comment_views.studio_post_engagement,
+        name="post_engagement",
+    ),
     path("studio/blocked/", comment_views.studio_blocked, name="blocked"),
 ]
