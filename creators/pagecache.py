@@ -26,7 +26,7 @@ import re
 import secrets
 import uuid
 from collections.abc import Callable
-from functools import wraps
+from functools import lru_cache, wraps
 from typing import NamedTuple
 from urllib.parse import parse_qsl, urlencode
 
@@ -35,8 +35,9 @@ from django.contrib.messages.storage.cookie import CookieStorage
 from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpResponse
-from django.middleware.csrf import CSRF_ALLOWED_CHARS, CSRF_SECRET_LENGTH
+from django.middleware.csrf import CSRF_ALLOWED_CHARS, CSRF_SECRET_LENGTH, CsrfViewMiddleware
 from django.template.loader import render_to_string
+from django.urls import Resolver404, resolve
 
 logger = logging.getLogger(__name__)
 
@@ -58,6 +59,7 @@ HOLES = {
 _HOLE_MARKER = "<!--relcommerce-hole:{}-->"
 _HOLE_RE = re.compile(r"<!--relcommerce-hole:([\w./-]+)(?:\?([\w.%=&+~-]*))?-->")
 _RENDERING_FOR_CACHE = "_page_cache_render"
+_PLAIN_COPY = "_page_cache_plain_copy"  # set by cached_page, stored by the middleware
 
 
 def creator_scope(handle: str) -> str:
@@ -162,10 +164,13 @@ def csrf_token(request) -> str:
     request.META["CSRF_COOKIE"] = secret
     request.META["CSRF_COOKIE_NEEDS_UPDATE"] = True
     mask = _random_chars(CSRF_SECRET_LENGTH)
-    chars, n = CSRF_ALLOWED_CHARS, len(CSRF_ALLOWED_CHARS)
+    chars, index, n = CSRF_ALLOWED_CHARS, _CHAR_INDEX, len(CSRF_ALLOWED_CHARS)
     return mask + "".join(
-        chars[(chars.index(s) + chars.index(m)) % n] for s, m in zip(secret, mask, strict=True)
+        chars[(index[s] + index[m]) % n] for s, m in zip(secret, mask, strict=True)
     )
+
+
+_CHAR_INDEX = {char: i for i, char in enumerate(CSRF_ALLOWED_CHARS)}
 
 
 _UNBIASED_BELOW = 256 - 256 % len(CSRF_ALLOWED_CHARS)  # 248: bytes at or above are skipped
@@ -226,6 +231,83 @@ def _store(key: str, entry: PageEntry) -> None:
     cache.set(key, entry, settings.PAGE_CACHE_SECONDS)
 
 
+class PlainPage(NamedTuple):
+    tokens: str
+    body: bytes  # holes filled; the CSRF sentinel stays
+    headers: tuple[tuple[str, str], ...]  # as the whole middleware stack left them
+
+
+class PlainVisitorPageMiddleware:
+    """Replay cached pages to plain visitors before the rest of the middleware runs.
+
+    Plain visitors (no session, no flash messages: first visits, crawlers, links shared
+    elsewhere) are most of a storefront's traffic, and their copy of a page is the same
+    for all of them. So it is kept whole, with the headers the inner middleware gave it
+    (X-Frame-Options, Vary…), and a hit skips sessions, authentication, messages and the
+    view: what Django's cache middleware does, with `cached_page`'s scope tokens so that
+    a change still makes the copy stale at once. Only the CSRF token and its cookie are
+    made per request, as CsrfViewMiddleware would. Sits after SecurityMiddleware and
+    WhiteNoise, so their headers and static files are untouched.
+    """
+
+    _SKIPPED_HEADERS = {"content-length", "x-page-cache"}
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.csrf = CsrfViewMiddleware(get_response)
+
+    def __call__(self, request):
+        if not (_cacheable_request(request) and _plain_visitor(request)):
+            return self.get_response(request)
+        scopes = self._scopes(request)
+        if scopes is None:
+            return self.get_response(request)
+        key = _page_key(request) + ":plain-page"  # a PlainPage (older: PageEntry)
+        found = cache.get_many([key, *map(_version_key, scopes)])
+        tokens = _tokens(scopes, found)
+        page = found.get(key)
+        if page is not None and page.tokens == tokens:
+            self.csrf.process_request(request)  # a returning visitor's CSRF cookie is kept
+            response = HttpResponse(_fill_csrf_bytes(request, page.body))
+            for name, value in page.headers:
+                response[name] = value
+            response["X-Page-Cache"] = "hit"
+            return self.csrf.process_response(request, response)
+        response = self.get_response(request)
+        entry = getattr(request, _PLAIN_COPY, None)
+        if entry is not None and entry.tokens == tokens and response.status_code == 200:
+            headers = tuple(
+                (name, value)
+                for name, value in response.items()
+                if name.lower() not in self._SKIPPED_HEADERS
+            )
+            _store(key, PlainPage(tokens, entry.body, headers))
+        return response
+
+    @staticmethod
+    def _scopes(request) -> list[str] | None:
+        """The scopes of the cached page this URL shows, or None if it shows none."""
+        urlconf = getattr(request, "urlconf", None) or settings.ROOT_URLCONF
+        found = _cached_page_view(request.path_info, urlconf)
+        if found is None:
+            return None
+        page_scopes, kwargs = found
+        return [SITE, *page_scopes(**kwargs)]
+
+
+@lru_cache(maxsize=4096)
+def _cached_page_view(path: str, urlconf: str):
+    """(scopes, view kwargs) of the cached page at `path`, or None. Memoised: a creator's
+    URL is matched against every pattern before it (≈ 0.1 ms), and URLconfs don't change
+    while a process runs."""
+    try:
+        match = resolve(path, urlconf)
+    except Resolver404:
+        return None
+    page_scopes = getattr(match.func, "page_cache_scopes", None)
+    return None if page_scopes is None else (page_scopes, match.kwargs)
+
+
 def cached_page(
     scopes: Callable[..., list[str]],
     *,
@@ -239,11 +321,11 @@ def cached_page(
     page, since owners see controls nobody else does. `plain_visitors_only` is for pages
     that are the same only for visitors without a session (an empty cart).
 
-    Two entries per URL: the shared copy (holes as markers) and, once a plain visitor has
-    come by, the plain visitors' copy (holes filled). A hit is one cache round trip: the
-    entry and the scope tokens come in one get_many, and an entry built under older
-    tokens counts as a miss — so it cannot outlive a change, whatever the timing of the
-    request that stored it.
+    Two entries per URL: the shared copy (holes as markers), kept here, and, once a plain
+    visitor has come by, the plain visitors' copy (holes filled), kept and replayed by
+    `PlainVisitorPageMiddleware`. A hit is one cache round trip: the entry and the scope
+    tokens come in one get_many, and an entry built under older tokens counts as a miss —
+    so it cannot outlive a change, whatever the timing of the request that stored it.
     """
 
     def decorator(view):
@@ -256,9 +338,7 @@ def cached_page(
             ):
                 return view(request, *args, **kwargs)
             page_scopes = [SITE, *scopes(**kwargs)]
-            shared_key = _page_key(request)
-            plain = _plain_visitor(request)
-            key = shared_key + ":plain" if plain else shared_key
+            key = _page_key(request)
             found = cache.get_many([key, *map(_version_key, page_scopes)])
             tokens = _tokens(page_scopes, found)
             entry = found.get(key)
@@ -266,26 +346,22 @@ def cached_page(
                 response = HttpResponse(content_type=entry.content_type)
                 response["X-Page-Cache"] = "hit"
             else:
-                shared = cache.get(shared_key) if plain else None
-                if shared is None or shared.tokens != tokens:
-                    response, shared = _render_shared(view, request, args, kwargs, tokens)
-                    if shared is None:
-                        return response  # not a cacheable answer (e.g. 404, redirect)
-                    _store(shared_key, shared)
-                else:
-                    response = HttpResponse(content_type=shared.content_type)
+                response, entry = _render_shared(view, request, args, kwargs, tokens)
+                if entry is None:
+                    return response  # not a cacheable answer (e.g. 404, redirect)
+                _store(key, entry)
                 response["X-Page-Cache"] = "miss"
-                entry = shared
-                if plain:
-                    html = _visitor_copy(request, shared.body.decode())
-                    entry = shared._replace(body=html.encode())
-                    _store(key, entry)
-            if plain:
+            if _plain_visitor(request):
+                # Their copy, holes filled, is kept by PlainVisitorPageMiddleware with
+                # the response's final headers, and replayed from there next time.
+                entry = entry._replace(body=_visitor_copy(request, entry.body.decode()).encode())
+                setattr(request, _PLAIN_COPY, entry)
                 response.content = _fill_csrf_bytes(request, entry.body)
             else:
                 response.content = fill(request, entry.body.decode())
             return response
 
+        wrapper.page_cache_scopes = scopes
         return wrapper
 
     return decorator
