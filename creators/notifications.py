@@ -13,7 +13,17 @@ from functools import partial
 from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Case, Exists, Max, OuterRef, QuerySet, Subquery, Value, When
+from django.db.models import (
+    Case,
+    Exists,
+    IntegerField,
+    Max,
+    OuterRef,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
@@ -227,10 +237,27 @@ def _bell(user: User) -> QuerySet[Notification]:
 
 
 def notification_unread_count(*, user: User) -> int:
-    """One bounded COUNT over the partial unread index."""
+    """One bounded COUNT over the partial unread index; none when the query that loaded
+    `request.user` brought it along (`unread_count_subquery`)."""
     if not user.is_authenticated:
         return 0
+    if hasattr(user, "bell_unread"):
+        return user.bell_unread
     return _bell(user).filter(read_at__isnull=True)[: BELL_CAP + 1].count()
+
+
+class _BoundedCount(Subquery):
+    template = "(SELECT COUNT(*) FROM (%(subquery)s) AS bounded)"
+    output_field = IntegerField()
+
+
+def unread_count_subquery(user_ref: str = "pk") -> Subquery:
+    """The bell's count as an annotation on User rows: the header asks for it on every
+    page, so it comes with the user's own query rather than a second one."""
+    unread = Notification.objects.filter(
+        recipient=OuterRef(user_ref), channel=NotificationChannel.IN_APP, read_at__isnull=True
+    ).order_by()
+    return _BoundedCount(unread.values("pk")[: BELL_CAP + 1])
 
 
 def notification_list_for_user(*, user: User) -> QuerySet[Notification]:

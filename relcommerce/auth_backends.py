@@ -1,8 +1,9 @@
 """Authentication backends that load, with the signed-in user, what every header shows.
 
-The header asks on every page whether the visitor has a shop (Studio or "Open a shop")
-and how many units are in their cart. Both come with the query that loads
-`request.user`: the creator profile by a join, the cart units by a subquery. It lives
+The header asks on every page whether the visitor has a shop (Studio or "Open a shop"),
+how many units are in their cart and how many notifications are unread. All come with
+the query that loads `request.user`: the creator profile by a join, the counts by
+subqueries. It lives
 in the project package because it reads both creators and shops.
 """
 
@@ -12,6 +13,7 @@ from django.db.models import OuterRef, Subquery, Sum
 from django.db.models.functions import Coalesce
 
 from creators.models import User
+from creators.notifications import unread_count_subquery
 from shops.models import CartLine
 
 
@@ -25,7 +27,7 @@ class _UserWithHeaderData:
     def get_user(self, user_id):
         user = (
             User._default_manager.select_related("creator_profile")
-            .annotate(cart_units=_cart_units())
+            .annotate(cart_units=_cart_units(), bell_unread=unread_count_subquery())
             .filter(pk=user_id)
             .first()
         )

@@ -1,7 +1,8 @@
 """Notifications: who hears about each event, exactly once, and what they see."""
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from creators import events, notifications
@@ -269,6 +270,24 @@ def test_bell_shows_the_unread_count(client, creator, django_capture_on_commit_c
     client.force_login(creator.user)
     page = client.get(reverse("creators:account")).text
     assert 'aria-label="2 unread"' in page
+
+
+def test_the_bell_count_comes_with_the_signed_in_users_own_query(
+    client, creator, django_capture_on_commit_callbacks
+):
+    _notify_follows(creator, 101, django_capture_on_commit_callbacks)
+    client.force_login(creator.user)
+    url = reverse("creators:account")
+    client.get(url)
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get(url).text
+    assert 'aria-label="more than 99 unread"' in page and "99+" in page
+    bell = [q["sql"] for q in queries if "creators_notification" in q["sql"]]
+    assert len(bell) == 1 and '"creators_user"' in bell[0]  # a subquery of the user's row
+    first = _bell(creator.user).first()
+    client.post(reverse("creators:notification_read", args=[first.pk]))
+    client.post(reverse("creators:notifications_read_all"))
+    assert "unread" not in client.get(url).text
 
 
 def test_notifications_page_lists_links_and_keeps_its_query_count(
