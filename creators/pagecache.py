@@ -27,6 +27,7 @@ import secrets
 import uuid
 from collections.abc import Callable
 from functools import lru_cache, wraps
+from pathlib import Path
 from typing import NamedTuple
 from urllib.parse import parse_qsl, urlencode
 
@@ -207,8 +208,25 @@ def _cacheable_request(request) -> bool:
 
 
 def _page_key(request) -> str:
-    raw = f"{request.get_host()}\n{request.get_full_path()}"
+    raw = f"{_templates_release()}\n{request.get_host()}\n{request.get_full_path()}"
     return "pagecache:page:" + hashlib.sha256(raw.encode()).hexdigest()
+
+
+@lru_cache(maxsize=1)
+def _templates_release() -> str:
+    """A hash of the project's templates, part of every page and fragment key.
+
+    A cached page holds hole markers for the templates that rendered it; after a deploy
+    (or while old and new processes run side by side) a page must only be replayed by
+    the templates that made it, so each release of the templates has its own entries.
+    """
+    digest = hashlib.sha256()
+    for engine in settings.TEMPLATES:
+        for directory in map(Path, engine.get("DIRS", [])):
+            for path in sorted(directory.rglob("*.html")):
+                digest.update(str(path.relative_to(directory)).encode() + b"\0")
+                digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
 
 
 def _is_owner(request, handle: str | None) -> bool:
@@ -404,7 +422,11 @@ def shared_fragments(request, items: list[tuple[str, list[str], Callable[[], str
     """Many fragments (name, scopes, render) in one cache round trip: a list's cards."""
     if settings.PAGE_CACHE_SECONDS <= 0:
         return [render() for _, _, render in items]
-    keys = ["pagecache:fragment:" + hashlib.sha256(name.encode()).hexdigest() for name, *_ in items]
+    release = _templates_release()
+    keys = [
+        "pagecache:fragment:" + hashlib.sha256(f"{release}\n{name}".encode()).hexdigest()
+        for name, *_ in items
+    ]
     scopes = list(dict.fromkeys(scope for _, item_scopes, _ in items for scope in item_scopes))
     found = cache.get_many([*keys, *map(_version_key, [SITE, *scopes])])
     token = {scope: _tokens([scope], found) for scope in [SITE, *scopes]}

@@ -1,6 +1,6 @@
 """Reads that creator pages need."""
 
-from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, IntegerField, Q, QuerySet, Subquery
 from django.db.models.functions import Lower
 from django.http import Http404
 
@@ -75,16 +75,8 @@ def creator_search(*, query: str = "") -> QuerySet[CreatorProfile]:
 # Follows -----------------------------------------------------------------------------------
 
 
-def creator_profile_by_user_id(user_id: int, *, viewer: User | None = None) -> CreatorProfile:
-    """With `viewer`, the profile carries `viewer_follows` (one query for the button)."""
-    qs = CreatorProfile.objects.select_related("user")
-    if viewer is not None:
-        follows = Follow.objects.filter(followed_id=OuterRef("user_id"))
-        follows = (
-            follows.filter(follower_id=viewer.pk) if viewer.is_authenticated else follows.none()
-        )
-        qs = qs.annotate(viewer_follows=Exists(follows))
-    return qs.get(user_id=user_id)
+def creator_profile_by_user_id(user_id: int) -> CreatorProfile:
+    return CreatorProfile.objects.select_related("user").get(user_id=user_id)
 
 
 def follow_exists(*, follower: User, followed_id: int) -> bool:

@@ -137,6 +137,33 @@ def test_a_replayed_page_carries_the_same_headers_and_body_as_a_rendered_one(mug
     assert cookie.value and cookie["samesite"] == rendered.cookies["csrftoken"]["samesite"]
 
 
+@pytest.mark.parametrize("page", PAGES)
+def test_pages_cached_by_other_templates_are_not_replayed_after_a_deploy(mug, page, monkeypatch):
+    """A cached page's hole markers belong to the templates that rendered it."""
+    from creators import pagecache
+
+    url = PAGES[page](mug)
+    warm(url)
+    monkeypatch.setattr(pagecache, "_templates_release", lambda: "next-release")
+    assert visit(url)["X-Page-Cache"] == "miss"
+    assert visit(url, Client())["X-Page-Cache"] == "hit"
+
+
+def test_the_templates_release_changes_with_any_template(settings, tmp_path):
+    from creators import pagecache
+
+    (tmp_path / "page.html").write_text("<p>one</p>")
+    settings.TEMPLATES = [{**settings.TEMPLATES[0], "DIRS": [tmp_path]}]
+    pagecache._templates_release.cache_clear()
+    try:
+        before = pagecache._templates_release()
+        (tmp_path / "page.html").write_text("<p>two</p>")
+        pagecache._templates_release.cache_clear()
+        assert pagecache._templates_release() != before
+    finally:
+        pagecache._templates_release.cache_clear()
+
+
 def test_a_returning_visitor_keeps_their_csrf_cookie_and_its_token_works(mug):
     url = product_url(mug)
     warm(url)

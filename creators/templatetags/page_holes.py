@@ -4,7 +4,7 @@ Rendered like `{% include … with key=value %}`, except while the page is being
 for the shared cache: then it leaves a marker that `creators.pagecache.fill` renders for
 each request, with the request's context processors and `key=value` (as strings) only —
 so a hole's partial reads what it needs itself (e.g. through a template tag), and its
-values should be ids, not objects.
+values are ids or short strings the page already shows (a handle, a count), not objects.
 """
 
 from django import template

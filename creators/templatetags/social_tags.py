@@ -1,5 +1,7 @@
 """The follow button, one partial for the creator page, post page and product page."""
 
+from types import SimpleNamespace
+
 from django import template
 from django.utils.safestring import mark_safe
 
@@ -39,37 +41,35 @@ def follow_button(
 
 
 # Holes of the page cache (creators/pagecache.py): the cached creator and product pages
-# leave these per-viewer parts out and render them per request from ids alone. Rendered
-# inline (a page that isn't cached), they reuse what the page already loaded.
+# leave these per-viewer parts out and render them per request. What they show besides
+# "does this viewer follow" (handle, name, follower count) is the same for everyone and
+# comes with the marker, stale with the page when the creator's scope is touched; so a
+# replay asks one question of the database for both holes of a page.
 
 
-def _creator_in(context, creator_id) -> tuple:
-    """The creator's profile, and whether it came from the page (so its counts did too).
-    Loaded here, it carries `viewer_follows` for the request's user."""
-    profile = context.get("profile")
-    if profile is not None and str(profile.user_id) == str(creator_id):
-        return profile, True
-    request = context["request"]
-    loaded = request.__dict__.setdefault("_hole_creators", {})  # both holes of one page
-    if creator_id not in loaded:
-        loaded[creator_id] = selectors.creator_profile_by_user_id(
-            int(creator_id), viewer=request.user
-        )
-    return loaded[creator_id], False
+def _viewer_follows(request, creator_id: int) -> bool:
+    memo = request.__dict__.setdefault("_viewer_follows", {})
+    if creator_id not in memo:
+        memo[creator_id] = selectors.follow_exists(follower=request.user, followed_id=creator_id)
+    return memo[creator_id]
 
 
 @register.inclusion_tag("creators/partials/follow_button.html", takes_context=True)
-def follow_button_for(context, creator_id, show_count="1"):
+def follow_button_for(context, creator_id, handle, name, followers="0", show_count="1"):
     """The follow button of the creator whose user id is `creator_id`."""
-    profile, from_page = _creator_in(context, creator_id)
-    counts = context.get("follow_counts") if from_page else None
-    following = getattr(profile, "viewer_follows", None)
-    show = str(show_count) == "1"
-    return follow_button(context, profile, following=following, counts=counts, show_count=show)
+    creator_id = int(creator_id)
+    profile = SimpleNamespace(user_id=creator_id, handle=handle, display_name=name)
+    return follow_button(
+        context,
+        profile,
+        following=_viewer_follows(context["request"], creator_id),
+        counts={"followers": int(followers or 0)},
+        show_count=str(show_count) == "1",
+    )
 
 
 @register.simple_tag(takes_context=True)
-def creator_latest_posts(context, creator_id):
+def creator_latest_posts(context, creator_id, handle):
     """The creator page's latest posts, as this viewer may see them (followers-only
     posts are teasers unless they follow). The same for every viewer who follows (or
     doesn't), so it is a shared fragment, stale when the creator's pages are touched."""
@@ -79,27 +79,24 @@ def creator_latest_posts(context, creator_id):
     from creators.views import LATEST_POSTS
 
     request = context["request"]
-    profile, _ = _creator_in(context, creator_id)
-    following = (
-        profile.viewer_follows
-        if hasattr(profile, "viewer_follows")
-        else selectors.follow_exists(follower=request.user, followed_id=profile.user_id)
-    )
-    is_owner = request.user.pk == profile.user_id
+    creator_id = int(creator_id)
+    following = _viewer_follows(request, creator_id)
+    is_owner = request.user.pk == creator_id
+
+    page_profile = context.get("profile")
 
     def render() -> str:
-        posts = feed.posts_of_creator(user_id=profile.user_id, cursor=None, per_page=LATEST_POSTS)
-        context = {
-            "profile": profile,
-            "is_owner": is_owner,
-            "following": following,
-            "latest_posts": posts,
-        }
-        return render_to_string("creators/partials/creator_posts.html", context, request=request)
+        profile = page_profile
+        if profile is None or profile.user_id != creator_id:
+            profile = selectors.creator_profile_by_user_id(creator_id)
+        posts = feed.posts_of_creator(user_id=creator_id, cursor=None, per_page=LATEST_POSTS)
+        part = {"profile": profile, "is_owner": is_owner, "following": following}
+        part["latest_posts"] = posts
+        return render_to_string("creators/partials/creator_posts.html", part, request=request)
 
     viewer = f"{request.user.is_authenticated}:{following}:{is_owner}"
-    name = f"creator-posts:{profile.user_id}:{viewer}:{request.get_full_path()}"
-    scopes = [pagecache.creator_scope(profile.handle)]
+    name = f"creator-posts:{creator_id}:{viewer}:{request.get_full_path()}"
+    scopes = [pagecache.creator_scope(handle)]
     return mark_safe(pagecache.shared_fragment(request, name=name, scopes=scopes, render=render))  # noqa: S308
 
 
