@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
+from django.db.models import Exists, OuterRef
 from django.http import Http404
 
 from creators import pagecache
@@ -194,10 +195,14 @@ def featured_for_creator(*, profile: CreatorProfile, owner: bool = False) -> lis
     """The creator page's "From our fans", newest first, in a constant number of queries:
     the items (fans joined), one per kind of content present, and the fans' badges.
     Fans see only what is still public; the `owner` also sees the rest, marked."""
-    items = FeaturedItem.objects.filter(creator=profile).select_related("fan", "target_type")
+    blocked = Block.objects.filter(creator_id=profile.user_id, blocked_id=OuterRef("fan_id"))
+    items = (
+        FeaturedItem.objects.filter(creator=profile)
+        .select_related("fan", "target_type")
+        .annotate(fan_blocked=Exists(blocked))
+    )
     if not owner:
-        blocked = Block.objects.filter(creator_id=profile.user_id).values("blocked_id")
-        items = items.filter(fan__is_active=True).exclude(fan_id__in=blocked)
+        items = items.filter(fan__is_active=True, fan_blocked=False)
     items = list(items.order_by("-created_at", "-id")[:FEATURED_MAX])
     by_model: dict[type[models.Model], list[int]] = defaultdict(list)
     for item in items:
@@ -214,7 +219,7 @@ def featured_for_creator(*, profile: CreatorProfile, owner: bool = False) -> lis
         if target is None:
             continue
         spec = _FEATURABLE[model]
-        visible = spec.visible(target) and item.fan.is_active
+        visible = spec.visible(target) and item.fan.is_active and not item.fan_blocked
         if visible or owner:
             cards.append(FeaturedCard(item, target, spec.template, visible))
     badges = badges_for_fans(

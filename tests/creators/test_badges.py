@@ -40,9 +40,7 @@ def rebuild():
 # --- First supporters ----------------------------------------------------------------
 
 
-def test_first_supporters_are_the_first_n_buyers_in_order_of_their_first_paid_order(
-    shop, settings
-):
+def test_first_supporters_are_the_first_n_buyers_in_order_of_their_first_paid_order(shop, settings):
     settings.FAN_BADGE_FIRST_SUPPORTERS = 3
     a, b, c, d = fans(4)
     order(shop, c, at(days=5), "10.00")
@@ -53,9 +51,7 @@ def test_first_supporters_are_the_first_n_buyers_in_order_of_their_first_paid_or
     order(shop, b, at(days=7), "10.00")
     rebuild()
     assert holders(shop, B.FIRST_SUPPORTER) == [a.pk, c.pk, b.pk]
-    ranks = dict(
-        FanBadge.objects.filter(kind=B.FIRST_SUPPORTER).values_list("fan_id", "rank")
-    )
+    ranks = dict(FanBadge.objects.filter(kind=B.FIRST_SUPPORTER).values_list("fan_id", "rank"))
     assert ranks == {a.pk: 1, c.pk: 2, b.pk: 3}
 
 
@@ -147,9 +143,7 @@ def test_tied_fans_rank_by_most_recent_activity_then_by_id(shop, settings):
     assert holders(shop, B.TOP_FAN) == [same_a.pk, same_b.pk]
 
 
-def test_top_fans_are_at_most_five_percent_of_active_fans_and_need_a_minimum_score(
-    shop, settings
-):
+def test_top_fans_are_at_most_five_percent_of_active_fans_and_need_a_minimum_score(shop, settings):
     assert [top_fans_limit(n) for n in (0, 1, 20, 21, 199, 200, 5000)] == [0, 1, 1, 2, 10, 10, 10]
     crowd = fans(21)
     for n, fan in enumerate(crowd):
