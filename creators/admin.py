@@ -10,12 +10,15 @@ from creators.models import (
     CreatorMetricsDay,
     CreatorProfile,
     EngagementEvent,
+    FanBadge,
     FanRelationship,
+    FeaturedItem,
     Follow,
     Post,
     PostImage,
     Report,
     ReportStatus,
+    ThankYouNote,
     User,
 )
 
@@ -170,6 +173,45 @@ class FanRelationshipAdmin(_DerivedAdmin):
     search_fields = ["creator__handle", "fan__email"]
     list_select_related = ["creator", "fan"]
     raw_id_fields = ["creator", "fan", "last_comment_event"]
+
+
+@admin.register(FanBadge)
+class FanBadgeAdmin(_DerivedAdmin):
+    """Rebuilt from events after each roll-up (creators/badges.py), never edited."""
+
+    list_display = ["creator", "fan", "kind", "rank", "count", "updated_at"]
+    list_filter = ["kind"]
+    search_fields = ["creator__handle", "fan__email"]
+    list_select_related = ["creator", "fan"]
+    raw_id_fields = ["creator", "fan"]
+
+
+class _ReadOnlyAdmin(admin.ModelAdmin):
+    """Support reads these; creators write them through their pages. Staff may delete
+    (an abusive note, a featured item) but not invent or edit them."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(FeaturedItem)
+class FeaturedItemAdmin(_ReadOnlyAdmin):
+    list_display = ["creator", "fan", "target_type", "target_id", "created_at"]
+    search_fields = ["creator__handle", "fan__email"]
+    list_select_related = ["creator", "fan", "target_type"]
+    raw_id_fields = ["creator", "fan"]
+
+
+@admin.register(ThankYouNote)
+class ThankYouNoteAdmin(_ReadOnlyAdmin):
+    list_display = ["creator", "fan", "sent_on", "body"]
+    date_hierarchy = "created_at"
+    search_fields = ["creator__handle", "fan__email", "body"]
+    list_select_related = ["creator", "fan"]
+    raw_id_fields = ["creator", "fan"]
 
 
 class PostImageInline(admin.TabularInline):

@@ -17,8 +17,9 @@ class CreatorsConfig(AppConfig):
     verbose_name = "Creators and relationships"
 
     def ready(self):
-        from creators import notification_kinds, pagecache
+        from creators import featuring, notification_kinds, pagecache
 
         post_migrate.connect(_name_site, sender=self, dispatch_uid="creators.name_site")
         pagecache.connect()
+        featuring.connect()
         notification_kinds.register()

@@ -210,6 +210,7 @@ def comment_delete(*, comment: Comment) -> None:
         Comment.objects.filter(pk=comment.pk, deleted_at__isnull=True).update(
             deleted_at=timezone.now(), body="", body_html=""
         )
+        comment.featured.all().delete()  # its place on the creator's page goes too
         pagecache.touch_creators([comment.creator_id])
 
 

@@ -13,10 +13,10 @@ import statistics
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
-from urllib.parse import quote
 
 from django.conf import settings
 from django.db.models import Count, Q
+from django.urls import reverse
 from django.utils import timezone
 
 from creators import charts, metrics
@@ -138,19 +138,13 @@ def _response_medians(profile, start, split, end) -> tuple[int | None, int | Non
 
 
 def _reach_out(rel: FanRelationship, profile: CreatorProfile) -> tuple[str, str]:
-    """Where "reach out" goes: their latest comment if it has a page, else an email."""
+    """Where "reach out" goes: their latest comment if it has a page, else a thank-you note."""
     event = rel.last_comment_event
     target = event.target if event is not None else None
     if target is not None and hasattr(target, "get_absolute_url"):
         return target.get_absolute_url(), "Open their latest comment"
-    name = rel.fan.get_short_name()
-    subject = quote(f"Thank you from {profile.display_name}")
-    body = quote(
-        f"Hi {name},\n\nIt has been a while — thank you for being part of "
-        f"{profile.display_name}'s community. I'd love to hear what you're up to.\n\n"
-        f"{profile.display_name}"
-    )
-    return f"mailto:{rel.fan.email}?subject={subject}&body={body}", "Send a thank-you note"
+    # The in-app note (creators/thanks.py): it reaches the fan through notifications.
+    return reverse("creators:thank_fan", args=[rel.fan_id]), "Send a thank-you note"
 
 
 def dashboard_for(*, profile: CreatorProfile, days: int, today: date | None = None) -> Dashboard:

@@ -5,11 +5,16 @@ after losing a race), and only a change records an event: a repeated follow or a
 unfollow of someone not followed records nothing.
 """
 
+import logging
+from functools import partial
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from creators.events import event_record
 from creators.models import CreatorProfile, EventKind, Follow, User
+
+logger = logging.getLogger(__name__)
 
 
 def _check_target(*, follower: User, followed: User) -> None:
@@ -27,14 +32,27 @@ def follow_create(*, follower: User, followed: User) -> bool:
         if created:
             # Targets the follow row, like the seeded history; the unfollow below can
             # only name the user (its row is gone), so both carry `followed_id`.
+            profile = CreatorProfile.objects.filter(user=followed).first()
             event_record(
                 kind=EventKind.FOLLOW,
                 actor=follower,
-                creator=CreatorProfile.objects.filter(user=followed).first(),
+                creator=profile,
                 target=follow,
                 payload={"followed_id": followed.pk},
             )
+            if profile is not None:  # follower milestones (creators/milestones.py)
+                transaction.on_commit(partial(_enqueue_milestone_check, followed.pk))
     return created
+
+
+def _enqueue_milestone_check(creator_user_id: int) -> None:
+    from creators.tasks import follower_milestones_check_task
+
+    try:
+        follower_milestones_check_task.delay(creator_user_id)
+    except Exception:
+        # The follow has committed; the next follow's check catches the milestone up.
+        logger.exception("could not enqueue the milestone check of %s", creator_user_id)
 
 
 def follow_delete(*, follower: User, followed: User) -> bool:

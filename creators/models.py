@@ -1,7 +1,7 @@
 """People and relationships: users, creator profiles, follows and the engagement event log."""
 
 from django.contrib.auth.models import AbstractUser, BaseUserManager
-from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.fields import GenericForeignKey, GenericRelation
 from django.contrib.contenttypes.models import ContentType
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
@@ -159,6 +159,8 @@ class Follow(models.Model):
             models.Index(fields=["followed", "-created_at"], name="follow_followed_idx"),
             # Fan-out walks one creator's followers in follower-id order (keyset chunks).
             models.Index(fields=["followed", "follower"], name="follow_fanout_idx"),
+            # The daily anniversary job walks one day's follows, keyset on (created_at, id).
+            models.Index(fields=["created_at", "id"], name="follow_created_idx"),
         ]
 
     def __str__(self):
@@ -185,6 +187,11 @@ class EventKind(models.TextChoices):
     SHARE_VISIT = "share_visit", "Share-link visit"
     REFERRAL_PURCHASE = "referral_purchase", "Referral purchase"
     REPORT = "report", "Report"
+    # Recognition (creators/featuring.py, thanks.py, milestones.py): not fan interactions.
+    FEATURED = "featured", "Fan content featured"
+    THANK_YOU = "thank_you", "Thank-you note"
+    FOLLOWER_MILESTONE = "follower_milestone", "Follower milestone"
+    FOLLOW_ANNIVERSARY = "follow_anniversary", "Follow anniversary"
 
 
 class EngagementEvent(models.Model):
@@ -409,6 +416,10 @@ class Comment(models.Model):
     first_response_at = models.DateTimeField(null=True, blank=True)
     handled_at = models.DateTimeField(null=True, blank=True)
     reaction_count = models.PositiveIntegerField(default=0)
+    # No column: deleting a comment deletes its place on the creator's page.
+    featured = GenericRelation(
+        "creators.FeaturedItem", content_type_field="target_type", object_id_field="target_id"
+    )
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -775,3 +786,142 @@ class MetricsWatermark(models.Model):
 
     def __str__(self):
         return f"{self.name} @ {self.rolled_up_to:%Y-%m-%d %H:%M}"
+
+
+# --- Recognition: fan badges, featured fan content, thank-you notes, milestones ---------
+
+
+class BadgeKind(models.TextChoices):
+    FIRST_SUPPORTER = "first_supporter", "First supporter"
+    TOP_FAN = "top_fan", "Top fan"
+    ADVOCATE = "advocate", "Advocate"
+    REVIEWER = "reviewer", "Reviewer"
+
+
+class FanBadge(models.Model):
+    """A badge one fan holds with one creator (docs/metrics.md, "Fan badges").
+
+    Derived data, like FanRelationship: `creators.badges.badges_rebuild` recomputes a
+    creator's badges from engagement events after each metrics roll-up and replaces
+    what changed; nothing else writes here.
+    """
+
+    creator = models.ForeignKey(CreatorProfile, on_delete=models.CASCADE, related_name="+")
+    fan = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=20, choices=BadgeKind.choices)
+    # First supporters: the fan's place among the first buyers; top fans: their rank.
+    rank = models.PositiveIntegerField(null=True, blank=True)
+    # Top fans: interactions + purchases in the window; advocates: referral purchases;
+    # reviewers: reviews written.
+    count = models.PositiveIntegerField(default=0)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["creator", "fan", "kind"]
+        constraints = [
+            models.UniqueConstraint(fields=["creator", "fan", "kind"], name="fan_badge_unique"),
+        ]
+        indexes = [models.Index(fields=["fan", "creator"], name="fan_badge_fan_idx")]
+
+    def __str__(self):
+        return f"{self.fan_id} is {self.kind} of {self.creator_id}"
+
+
+FEATURED_MAX = 6
+
+
+class FeaturedItem(models.Model):
+    """A fan's comment or review the creator shows on their page ("From our fans").
+
+    The item points at its content generically (a Comment here, a reviews.Review — which
+    creators never imports), registered in `creators.featuring`; `fan` is its author, so
+    badges and blocks apply without loading the content. At most FEATURED_MAX per creator.
+    """
+
+    creator = models.ForeignKey(CreatorProfile, on_delete=models.CASCADE, related_name="+")
+    fan = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    target_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, related_name="+")
+    target_id = models.PositiveBigIntegerField()
+    target = GenericForeignKey("target_type", "target_id")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["creator", "target_type", "target_id"], name="featured_item_unique"
+            ),
+        ]
+        indexes = [models.Index(fields=["creator", "-created_at"], name="featured_creator_idx")]
+
+    def __str__(self):
+        return f"{self.target_type_id}:{self.target_id} featured by {self.creator_id}"
+
+
+THANK_YOU_MAX_LENGTH = 500
+
+
+class ThankYouNote(models.Model):
+    """A short note a creator sends to a fan who interacted with them (one per fan per
+    day, enforced by the unique constraint; a daily cap per creator in the service)."""
+
+    creator = models.ForeignKey(CreatorProfile, on_delete=models.CASCADE, related_name="+")
+    fan = models.ForeignKey(User, on_delete=models.CASCADE, related_name="thank_you_notes")
+    body = models.TextField(max_length=THANK_YOU_MAX_LENGTH)
+    sent_on = models.DateField()  # the UTC day, for the once-a-day rule
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["creator", "fan", "sent_on"], name="thank_you_once_a_day"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["fan", "-created_at"], name="thank_you_fan_idx"),
+            models.Index(fields=["creator", "sent_on"], name="thank_you_creator_day_idx"),
+        ]
+
+    def __str__(self):
+        return f"thanks from {self.creator_id} to {self.fan_id} on {self.sent_on}"
+
+
+class FollowerMilestone(models.Model):
+    """A follower count a creator reached (100, 1,000, …): one row, one notification,
+    ever — losing followers and climbing back tells nobody twice."""
+
+    creator = models.ForeignKey(CreatorProfile, on_delete=models.CASCADE, related_name="+")
+    followers = models.PositiveIntegerField()
+    reached_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["creator", "followers"]
+        constraints = [
+            models.UniqueConstraint(fields=["creator", "followers"], name="milestone_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.creator_id} reached {self.followers} followers"
+
+
+class FollowAnniversary(models.Model):
+    """A fan has followed a creator for `years` years: told once per pair and year, even
+    if they unfollow and follow again."""
+
+    fan = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    creator = models.ForeignKey(CreatorProfile, on_delete=models.CASCADE, related_name="+")
+    years = models.PositiveSmallIntegerField()
+    followed_at = models.DateTimeField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["fan", "creator", "years"], name="anniversary_once_a_year"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.fan_id} followed {self.creator_id} for {self.years} years"

@@ -47,12 +47,16 @@ def block_create(*, creator: User, blocked: User) -> bool:
         raise ValidationError("You can’t block yourself.", code="block_self")
     with transaction.atomic():
         _, created = Block.objects.get_or_create(creator=creator, blocked=blocked)
+        if created:  # a blocked fan's featured words leave the creator's page
+            pagecache.touch_creators([creator.pk])
     return created
 
 
 def block_delete(*, creator: User, blocked_id: int) -> bool:
     with transaction.atomic():
         deleted, _ = Block.objects.filter(creator=creator, blocked_id=blocked_id).delete()
+        if deleted:
+            pagecache.touch_creators([creator.pk])
     return bool(deleted)
 
 

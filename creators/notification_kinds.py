@@ -1,5 +1,6 @@
 """The notification topics every app shares, and the kinds creators/ itself records."""
 
+from django.conf import settings
 from django.urls import reverse
 
 from creators import notify
@@ -99,3 +100,110 @@ def register() -> None:
             kind, topic="replies", recipients=_parent_author, describe=_describe_reply
         )
     # Likes and reports notify nobody: likes would flood, reports are for staff (admin).
+    _register_recognition()
+
+
+# Recognition: featured fan content, thank-you notes, milestones ----------------------------
+
+
+def _fan(event: EngagementEvent) -> list[int]:
+    return [event.payload["fan_id"]] if event.payload.get("fan_id") else []
+
+
+def _describe_featured(event: EngagementEvent, recipient_id: int) -> notify.Description:
+    what = event.payload.get("what") or "words"
+    name = event.creator.display_name
+    return notify.Description(
+        f"You were featured: {name} put your {what} on their page",
+        event.creator.get_absolute_url() + "#from-our-fans",
+    )
+
+
+def _thanks_url(event: EngagementEvent) -> str:
+    return reverse("creators:thank_you_notes") + (
+        f"#note-{event.target_id}" if event.target_id else ""
+    )
+
+
+def _describe_thank_you(event: EngagementEvent, recipient_id: int) -> notify.Description:
+    note = getattr(event.target, "body", "")
+    text = f"{event.creator.display_name} sent you a thank-you note"
+    return notify.Description(
+        text + (f": “{_excerpt(note, 12)}”" if note else ""), _thanks_url(event)
+    )
+
+
+def _email_thank_you(notification) -> notify.Email | None:
+    event = notification.event
+    note = event.target
+    if note is None:
+        return None  # the note is gone (the account behind it was deleted)
+    name = event.creator.display_name
+    url = settings.SITE_URL.rstrip("/") + _thanks_url(event)
+    return notify.Email(
+        subject=f"A thank-you note from {name}",
+        text=f"{name} wrote to you:\n\n{note.body}\n\nYour notes from creators: {url}\n",
+    )
+
+
+def _describe_milestone(event: EngagementEvent, recipient_id: int) -> notify.Description:
+    followers = event.payload.get("followers", 0)
+    return notify.Description(
+        f"You passed {followers:,} followers. Congratulations, and thank your fans!",
+        reverse("creators:studio_followers"),
+    )
+
+
+def _fan_and_creator(event: EngagementEvent) -> list[int]:
+    return [*_fan(event), *_owner(event)]
+
+
+def _describe_anniversary(event: EngagementEvent, recipient_id: int) -> notify.Description:
+    years = event.payload.get("years", 1)
+    span = "a year" if years == 1 else f"{years} years"
+    if recipient_id == event.payload.get("fan_id"):
+        creator = event.creator
+        return notify.Description(
+            f"You have followed {creator.display_name} for {span}. Thank you for being there!",
+            creator.get_absolute_url(),
+        )
+    fan = event.payload.get("fan_name") or "A fan"
+    return notify.Description(
+        f"{fan} has followed you for {span}",
+        reverse("creators:studio_followers"),
+    )
+
+
+def _register_recognition() -> None:
+    notify.topic_register(
+        "recognition",
+        label="When a creator features you or thanks you",
+        default=EmailMode.IMMEDIATE,
+    )
+    notify.topic_register(
+        "milestones",
+        label="Milestones: follower counts and follow anniversaries",
+        default=EmailMode.DIGEST,
+    )
+    notify.kind_register(
+        EventKind.FEATURED, topic="recognition", recipients=_fan, describe=_describe_featured
+    )
+    notify.kind_register(
+        EventKind.THANK_YOU,
+        topic="recognition",
+        recipients=_fan,
+        describe=_describe_thank_you,
+        render_email=_email_thank_you,
+    )
+    notify.kind_register(
+        EventKind.FOLLOWER_MILESTONE,
+        topic="milestones",
+        recipients=_owner,
+        describe=_describe_milestone,
+    )
+    notify.kind_register(
+        EventKind.FOLLOW_ANNIVERSARY,
+        topic="milestones",
+        recipients=_fan_and_creator,
+        describe=_describe_anniversary,
+    )

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.db import DatabaseError
 from django.utils import timezone
 
-from creators import events, notification_emails, notifications, posts
+from creators import events, milestones, notification_emails, notifications, posts
 
 RETRY = {
     "autoretry_for": (DatabaseError, ConnectionError),
@@ -41,7 +41,29 @@ def metrics_rollup_task() -> int:
     from creators.rollup import rollup_incremental
 
     result = rollup_incremental()
+    # Fan badges read the same events; rebuilt after each roll-up (its own task).
+    fan_badges_rebuild_task.delay()
     return result.rows
+
+
+@shared_task(**RETRY)
+def fan_badges_rebuild_task() -> int:
+    """Recompute every creator's fan badges (creators/badges.py); a rerun writes nothing."""
+    from creators.badges import badges_rebuild
+
+    return badges_rebuild().changed_creators
+
+
+@shared_task(**RETRY)
+def follower_milestones_check_task(creator_user_id: int) -> None:
+    """After a follow: tell the creator about a follower milestone reached (once each)."""
+    milestones.follower_milestones_check(creator_user_id=creator_user_id)
+
+
+@shared_task(**RETRY)
+def follow_anniversaries_task() -> int:
+    """Daily (beat): tell fans and creators about follow anniversaries due (once each)."""
+    return milestones.follow_anniversaries_record()
 
 
 @shared_task(**RETRY)

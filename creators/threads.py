@@ -1,8 +1,9 @@
 """Reads for the conversation: a post's or product's thread, the creator's Inbox, accessors.
 
 A thread page costs a constant number of queries however many comments it has: count and
-page of top-level comments (authors joined), their replies in one prefetch, and the
-viewer's likes among them in one more.
+page of top-level comments (authors joined), their replies in one prefetch, the authors'
+fan badges with the creator in one, and the viewer's likes among them in one more (for
+the creator, which comments they feature in one more).
 """
 
 from dataclasses import dataclass, field
@@ -14,7 +15,8 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 
 from creators import comment_targets
-from creators.models import Block, Comment, Follow, Post, Reaction, User
+from creators.badges import badges_for_fans
+from creators.models import Block, Comment, FanBadge, Follow, Post, Reaction, User
 
 COMMENTS_PER_PAGE = 50
 INBOX_PER_PAGE = 25
@@ -36,6 +38,11 @@ class Thread:
     moderator: bool
     liked_ids: set[int] = field(default_factory=set)
     blocked: bool = False
+    badges: dict[int, list[FanBadge]] = field(default_factory=dict)  # by author id
+    featured_ids: set[int] | None = None  # for the creator: comments on their page
+
+    def badges_of(self, comment: Comment) -> list[FanBadge]:
+        return self.badges.get(comment.author_id, [])
 
     @property
     def comments(self) -> list[Comment]:
@@ -65,10 +72,16 @@ def _thread(*, subject: Q, owner_id: int, viewer: User, page_number) -> Thread:
     page = Paginator(top, COMMENTS_PER_PAGE).get_page(page_number)
     page.object_list = list(page.object_list)
     thread = Thread(page=page, owner_id=owner_id, moderator=moderator)
+    shown = [*page.object_list, *(r for c in page.object_list for r in c.thread_replies)]
+    thread.badges = badges_for_fans(creator_user_id=owner_id, fan_ids=[c.author_id for c in shown])
     if viewer.is_authenticated:
-        ids = [c.pk for c in page.object_list] + [
-            r.pk for c in page.object_list for r in c.thread_replies
-        ]
+        ids = [c.pk for c in shown]
+        if ids and viewer.pk == owner_id:
+            from creators.featuring import featured_target_ids
+
+            thread.featured_ids = featured_target_ids(
+                creator_user_id=owner_id, model=Comment, ids=[c.pk for c in shown if c.post_id]
+            )
         if ids:
             thread.liked_ids = set(
                 Reaction.objects.filter(user=viewer, comment_id__in=ids).values_list(

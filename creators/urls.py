@@ -1,6 +1,13 @@
 from django.urls import path
 
-from creators import comment_views, follow_views, notification_views, post_views, views
+from creators import (
+    comment_views,
+    follow_views,
+    notification_views,
+    post_views,
+    recognition_views,
+    views,
+)
 
 app_name = "creators"
 
@@ -74,4 +81,20 @@ urlpatterns += [
         name="post_engagement",
     ),
     path("studio/blocked/", comment_views.studio_blocked, name="blocked"),
+]
+
+# Recognising fans: featuring, thank-you notes (recognition_views.py)
+urlpatterns += [
+    path(
+        "comments/<int:comment_id>/feature/",
+        recognition_views.comment_feature,
+        name="comment_feature",
+    ),
+    path(
+        "studio/featured/<int:item_id>/remove/",
+        recognition_views.featured_remove,
+        name="featured_remove",
+    ),
+    path("studio/fans/<int:fan_id>/thank/", recognition_views.thank_fan, name="thank_fan"),
+    path("account/thanks/", recognition_views.thank_you_notes, name="thank_you_notes"),
 ]

@@ -4,7 +4,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 
-from creators import dashboard, pagecache, selectors, threads
+from creators import dashboard, featuring, pagecache, selectors, threads
 from creators.forms import AccountForm, EditProfileForm
 from creators.ratelimits import rate_limited
 from creators.services import creator_profile_update
@@ -18,12 +18,15 @@ def creator_detail(request, handle):
     profile = selectors.creator_get_public(handle=handle)
     if profile.handle != handle:
         return redirect(profile, permanent=True)
+    is_owner = request.user.pk == profile.user_id
     return render(
         request,
         "creators/creator_detail.html",
         {
             "profile": profile,
-            "is_owner": request.user.pk == profile.user_id,
+            "is_owner": is_owner,
+            # "From our fans": featured comments and reviews (a constant few queries).
+            "featured": featuring.featured_for_creator(profile=profile, owner=is_owner),
             # The follow button and the latest posts depend on the viewer: holes of the
             # page cache (templatetags/social_tags.py), rendered per request.
             "follow_counts": selectors.follow_counts(user_id=profile.user_id),

@@ -29,6 +29,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from creators.badges import badges_rebuild
 from creators.models import (
     CreatorProfile,
     EngagementEvent,
@@ -86,6 +87,8 @@ def demo_history_seed(*, seed: int, now: datetime | None = None, log=None) -> Hi
         )
     result = rollup_incremental()  # the first run covers the 90 days of history
     log(f"metrics: {result.rows} daily rows rolled up in {result.seconds:.1f} s")
+    badges = badges_rebuild()  # as beat does after each roll-up
+    log(f"fan badges: {badges.badges} for {badges.creators} creators")
     return report
 
 

@@ -176,6 +176,7 @@ CELERY_TASK_ROUTES = {
     "creators.tasks.notification_digest_send_task": {"queue": "email"},
     "creators.tasks.notification_digests_send_task": {"queue": "email"},
     "creators.tasks.metrics_rollup_task": {"queue": "rollups"},
+    "creators.tasks.fan_badges_rebuild_task": {"queue": "rollups"},
 }
 CELERY_BEAT_SCHEDULE = {
     "sweep-undispatched-events": {
@@ -199,7 +200,26 @@ CELERY_BEAT_SCHEDULE = {
         "task": "creators.tasks.notification_digests_send_task",
         "schedule": crontab(hour=env.int("NOTIFY_DIGEST_HOUR", default=8), minute=0),
     },
+    # Fans' follow anniversaries (creators/milestones.py): daily, before the digest, so
+    # digest readers get them the same morning; idempotent, catches up missed days.
+    "follow-anniversaries": {
+        "task": "creators.tasks.follow_anniversaries_task",
+        "schedule": crontab(hour=env.int("FOLLOW_ANNIVERSARY_HOUR", default=7), minute=0),
+    },
 }
+# Fan badges (creators/badges.py, docs/metrics.md "Fan badges"): how many first buyers are
+# first supporters; top fans: at most this many, and at most this share of the fans active
+# in the window, each with at least the minimum score.
+FAN_BADGE_FIRST_SUPPORTERS = env.int("FAN_BADGE_FIRST_SUPPORTERS", default=10)
+FAN_BADGE_TOP_FANS = env.int("FAN_BADGE_TOP_FANS", default=10)
+FAN_BADGE_TOP_FANS_PERCENT = env.int("FAN_BADGE_TOP_FANS_PERCENT", default=5)
+FAN_BADGE_TOP_FANS_DAYS = env.int("FAN_BADGE_TOP_FANS_DAYS", default=90)
+FAN_BADGE_TOP_FAN_MIN_SCORE = env.int("FAN_BADGE_TOP_FAN_MIN_SCORE", default=3)
+# Thank-you notes (creators/thanks.py): at most this many per creator per UTC day (and
+# one per fan per day).
+THANK_YOU_DAILY_CAP = env.int("THANK_YOU_DAILY_CAP", default=50)
+# Follows per transaction of the daily anniversary job (creators/milestones.py).
+FOLLOW_ANNIVERSARY_CHUNK = env.int("FOLLOW_ANNIVERSARY_CHUNK", default=500)
 # Events still undispatched after this long are re-enqueued by the sweeper.
 EVENT_SWEEP_AFTER = timedelta(minutes=env.int("EVENT_SWEEP_AFTER_MINUTES", default=5))
 # Days after delivery (or payment, for orders with nothing to ship) that a fan is asked

@@ -7,9 +7,11 @@ class ReviewsConfig(AppConfig):
 
     def ready(self):
         from creators import pagecache
-        from reviews import notification_kinds
+        from reviews import notification_kinds, services
 
         notification_kinds.register()
+        # Creators feature fans' reviews on their page (creators.featuring).
+        services.review_featurable_register()
 
         # The product page's per-person reviews section (call to action, helpful buttons
         # pressed or not, the owner's Respond links): filled per request.

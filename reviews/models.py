@@ -5,6 +5,7 @@ Every row here is written by `reviews.services`; the product's rating aggregates
 """
 
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericRelation
 from django.db import models
 from django.utils import timezone
 
@@ -34,6 +35,10 @@ class Review(TimeStampedModel):
     )
     hidden_at = models.DateTimeField(null=True, blank=True, editable=False)
     edited_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # No column: deleting a review deletes its place on the creator's page.
+    featured = GenericRelation(
+        "creators.FeaturedItem", content_type_field="target_type", object_id_field="target_id"
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -13,8 +13,8 @@ from django.db.models import F
 from django.http import Http404
 from django.utils import timezone
 
+from creators import featuring, pagecache
 from creators import images as _images
-from creators import pagecache
 from creators.events import event_record
 from creators.images import CleanImage
 from creators.models import EventKind, User
@@ -33,7 +33,7 @@ from reviews.models import (
     ReviewResponse,
 )
 from reviews.selectors import review_eligibility
-from shops.models import Product
+from shops.models import Product, ProductStatus
 
 REVIEW_PHOTO = _images.ImageSpec(
     folder="reviews",
@@ -207,6 +207,42 @@ def review_respond(*, creator_user: User, review: Review, body: str) -> ReviewRe
         )
         _touch_pages(review.product, catalog=False)
     return response
+
+
+# Featuring on the creator's page ----------------------------------------------------------
+
+
+def review_feature(*, creator_user: User, review: Review, feature: bool) -> bool:
+    """The product's creator shows a review on their page ("From our fans"), or stops;
+    returns whether it is featured. `review` must come from
+    `review_get_for_product_owner` (404 for anyone else); the check is repeated here."""
+    creator = review.product.shop.creator
+    if creator.user_id != creator_user.pk:
+        raise Http404("No review.")
+    if not feature:
+        featuring.featured_remove(creator=creator, target=review)
+        return False
+    if review.is_hidden:
+        raise ValidationError(
+            "Our team hid this review, so it can’t be featured.", code="review_hidden"
+        )
+    featuring.featured_add(creator=creator, target=review, fan=review.author)
+    return True
+
+
+def _review_visible(review: Review) -> bool:
+    return not review.is_hidden and review.product.status == ProductStatus.PUBLISHED
+
+
+def review_featurable_register() -> None:
+    """Let creators feature reviews (from ReviewsConfig.ready: creators never imports us)."""
+    featuring.featurable_register(
+        Review,
+        noun="review",
+        queryset=lambda: Review.objects.select_related("author", "product__shop__creator"),
+        visible=_review_visible,
+        template="reviews/partials/featured_review.html",
+    )
 
 
 # Helpful votes -----------------------------------------------------------------------------

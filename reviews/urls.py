@@ -11,5 +11,6 @@ urlpatterns = [
     path("reviews/unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
     path("studio/reviews/", views.studio_reviews, name="studio"),
     path("studio/reviews/<int:review_id>/respond/", views.review_respond, name="respond"),
+    path("studio/reviews/<int:review_id>/feature/", views.review_feature, name="feature"),
     path("account/reviews/", views.preferences, name="preferences"),
 ]

@@ -8,12 +8,15 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
 
+from creators.featuring import featured_target_ids
+from creators.http import safe_next
 from creators.models import User
 from creators.ratelimits import rate_limited
 from reviews import requests, selectors, services
 from reviews.forms import ReportForm, ResponseForm, ReviewEmailPreferencesForm, ReviewForm
-from reviews.models import ReviewEmailOptOut
+from reviews.models import Review, ReviewEmailOptOut
 from shops.selectors import product_get_public
 
 STUDIO_REVIEWS_PER_PAGE = 25
@@ -121,7 +124,14 @@ def studio_reviews(request):
         selectors.review_list_for_shop_owner(user=request.user, unanswered=unanswered),
         STUDIO_REVIEWS_PER_PAGE,
     ).get_page(request.GET.get("page"))
-    return render(request, "reviews/studio_reviews.html", {"page": page, "unanswered": unanswered})
+    featured_ids = featured_target_ids(
+        creator_user_id=request.user.pk, model=Review, ids=[r.pk for r in page.object_list]
+    )
+    return render(
+        request,
+        "reviews/studio_reviews.html",
+        {"page": page, "unanswered": unanswered, "featured_ids": featured_ids},
+    )
 
 
 @login_required
@@ -147,6 +157,30 @@ def review_respond(request, review_id):
         "reviews/respond_form.html",
         {"form": form, "review": review, "existing": existing},
     )
+
+
+@login_required
+@require_POST
+@rate_limited("feature", "60/h")
+def review_feature(request, review_id):
+    """POST action=feature|unfeature: show a review of the creator's product on their page."""
+    review = selectors.review_get_for_product_owner(user=request.user, review_id=review_id)
+    try:
+        featured = services.review_feature(
+            creator_user=request.user,
+            review=review,
+            feature=request.POST.get("action") != "unfeature",
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request,
+            "The review is on your page, under “From our fans”. We told the fan."
+            if featured
+            else "The review is no longer featured on your page.",
+        )
+    return redirect(safe_next(request, review.get_absolute_url()))
 
 
 # Email preferences -------------------------------------------------------------------------

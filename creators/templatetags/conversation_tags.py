@@ -29,3 +29,11 @@ def author_name(comment) -> str:
 @register.filter
 def editable(comment) -> bool:
     return comment_can_edit(comment)
+
+
+@register.filter
+def fan_badges(thread, comment) -> list:
+    """`{{ thread|fan_badges:comment }}`: the author's badges with the thread's creator
+    (loaded once per page by creators.threads)."""
+    badges_of = getattr(thread, "badges_of", None)
+    return badges_of(comment) if badges_of is not None else []

@@ -6,11 +6,14 @@ is rendered per request with only ids, so it reads what it needs itself: a const
 handful of queries whatever the number of reviews.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django import template
 from django.core.paginator import Page, Paginator
 
+from creators.badges import badges_for_fans
+from creators.featuring import featured_target_ids
+from creators.models import FanBadge
 from reviews import selectors
 from reviews.models import Review
 from reviews.selectors import Eligibility, ReviewFilters, Sort
@@ -48,6 +51,11 @@ class ReviewSection:
     eligibility: Eligibility | None
     my_review_id: int | None
     my_review_hidden: bool = False
+    badges: dict[int, list[FanBadge]] = field(default_factory=dict)  # by author id
+    featured_ids: set[int] = field(default_factory=set)  # the owner's featured reviews
+
+    def badges_of(self, review: Review) -> list[FanBadge]:
+        return self.badges.get(review.author_id, [])
 
 
 @register.simple_tag(takes_context=True)
@@ -83,7 +91,19 @@ def review_section(context, product_id, owner_id, review_count) -> ReviewSection
         eligibility = selectors.review_eligibility_by_ids(
             user=user, product_id=product_id, owner_id=owner_id, bought=state.bought
         )
+    reviews_shown = list(page.object_list)
+    page.object_list = reviews_shown
+    badges = badges_for_fans(creator_user_id=owner_id, fan_ids=[r.author_id for r in reviews_shown])
+    featured_ids = (
+        featured_target_ids(
+            creator_user_id=owner_id, model=Review, ids=[r.pk for r in reviews_shown]
+        )
+        if is_owner
+        else set()
+    )
     return ReviewSection(
+        badges=badges,
+        featured_ids=featured_ids,
         product_id=product_id,
         page=page,
         filters=filters,

@@ -125,9 +125,10 @@ def test_fading_fans_come_with_a_way_to_reach_out(creator_client, creator):
 
     fading = page.split('id="fading-fans"')[1]
     assert "Quiet Quinn" in fading
-    # Comments have no page yet, so reaching out is a prefilled email.
-    assert 'href="mailto:quinn@example.com?subject=Thank%20you%20from%20' in fading
+    # The comment has no page (a hand-built event), so reaching out is an in-app note.
+    assert f'href="{reverse("creators:thank_fan", args=[quiet.pk])}"' in fading
     assert "Send a thank-you note" in fading
+    assert "mailto:" not in page
 
 
 def test_fans_and_other_users_cannot_open_the_dashboard(client, fan_client, creator):

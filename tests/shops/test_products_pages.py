@@ -194,7 +194,9 @@ def test_creator_page_query_count_is_constant(
     # Queries: the creator (with user), the shop's overall rating (one aggregate), the
     # paginator's count, one page of products (with shop and creator), their images; the
     # latest posts (none here: with posts, their images and featured products add three,
-    # see tests/creators/test_feed.py) and the follower/following counts (one query).
+    # see tests/creators/test_feed.py), the follower/following counts (one query) and
+    # "From our fans" (one query for the featured items; none here — with items, one per
+    # kind of content and their authors' badges, see tests/creators/test_featuring.py).
     # Same for 5 or 500; if you add one, say why.
-    with django_assert_max_num_queries(7):
+    with django_assert_max_num_queries(8):
         assert client.get(creator.get_absolute_url()).status_code == 200
