@@ -65,8 +65,8 @@ class Review(TimeStampedModel):
 
     @property
     def author_name(self) -> str:
-        """Fans are shown by first name (or the part of their email before the @)."""
-        return self.author.get_short_name()
+        """Fans are shown by first name; without one, never by anything from their email."""
+        return self.author.name.split(" ")[0] if self.author.name.strip() else "A fan"
 
 
 class ReviewPhoto(models.Model):

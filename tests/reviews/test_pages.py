@@ -324,3 +324,15 @@ def test_the_author_of_a_hidden_review_is_told_why_it_is_not_shown(buyer_client,
     Review.objects.filter(pk=review.pk).update(is_hidden=True)
     html = text(buyer_client.get(mug.get_absolute_url()))
     assert "Our team hid your review" in html and 'class="review__title"' not in html
+
+
+def test_a_reviewer_without_a_name_is_never_shown_by_their_email(client, mug):
+    author = UserFactory(name="", email="jane.q.private@example.com")
+    ReviewFactory(product=mug, author=author, title="Solid mug")
+    named = ReviewFactory(product=mug, author=UserFactory(name="Ana Lima"), title="Pretty")
+    ratings_repair()
+    html = text(client.get(mug.get_absolute_url()))
+    assert "Solid mug" in html and "Pretty" in html
+    assert "jane.q.private" not in html
+    assert "A fan" in html and "Ana" in html and "Lima" not in html
+    assert named.author_name == "Ana"
