@@ -12,6 +12,7 @@ from shops.models import (
     Product,
     ProductImage,
     ProductStatus,
+    ShareLink,
     Shop,
     Tag,
 )
@@ -155,8 +156,8 @@ class OrderAdmin(admin.ModelAdmin):
         "currency",
         "created_at",
     ]
-    list_filter = ["status", "shop", "created_at"]
-    search_fields = ["number", "email", "shop__name"]
+    list_filter = ["status", "shop", "created_at", ("referral", admin.EmptyFieldListFilter)]
+    search_fields = ["number", "email", "shop__name", "referral__code"]
     list_select_related = ["shop"]
     date_hierarchy = "created_at"
     inlines = [OrderItemInline]
@@ -180,9 +181,15 @@ class OrderAdmin(admin.ModelAdmin):
         "cancelled_at",
         "stock_returned",
         "cancelled_by_buyer",
+        "referral",
+        "referred_by",
         "created_at",
         "updated_at",
     ]
+
+    @admin.display(description="Referred by (share link's fan)")
+    def referred_by(self, obj):
+        return obj.referral.sharer if obj.referral_id else "—"
 
     def has_add_permission(self, request):
         return False
@@ -247,3 +254,23 @@ class PostProductAdmin(admin.ModelAdmin):
     search_fields = ["product__title", "post__creator__creator_profile__handle"]
     list_select_related = ["post", "product"]
     raw_id_fields = ["post", "product"]
+
+
+@admin.register(ShareLink)
+class ShareLinkAdmin(admin.ModelAdmin):
+    """Fans' share links and what they brought (read-only: written by shops/referrals.py);
+    the orders each is credited with are listed under Orders, filtered by referral."""
+
+    list_display = ["code", "sharer", "target_kind", "creator", "visits", "purchases", "created_at"]
+    search_fields = ["code", "sharer__email", "sharer__name", "creator__handle"]
+    list_select_related = ["sharer", "creator"]
+    date_hierarchy = "created_at"
+
+    def get_readonly_fields(self, request, obj=None):
+        return [field.name for field in self.model._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

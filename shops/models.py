@@ -5,6 +5,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericRelation
 from django.db import models
+from django.utils import timezone
 
 from creators.models import CreatorProfile, OrderedImage, Post, TimeStampedModel
 from shops.storage import PrivateFileStorage
@@ -312,6 +313,16 @@ class Order(TimeStampedModel):
     cancelled_by_buyer = models.BooleanField(
         default=False, help_text="The fan cancelled it themselves, before paying."
     )
+    # The fan's share link credited with this order (shops/referrals.py): set at checkout
+    # when the buyer came through it within REFERRAL_WINDOW_DAYS; never the buyer's own.
+    referral = models.ForeignKey(
+        "ShareLink",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="orders",
+        help_text="The share link credited with this order (a fan's referral).",
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -366,3 +377,74 @@ class OrderItem(models.Model):
     @property
     def line_total(self):
         return self.unit_price * self.quantity
+
+
+# --- Share links (shops/referrals.py) ---------------------------------------------------
+
+SHARE_TARGETS = ("product", "post")
+
+
+class ShareLink(models.Model):
+    """A fan's personal short link (`/r/<code>`) to one product or post: one per sharer
+    and target, so the visits and purchases it brings add up in one place.
+
+    `creator` is the shared thing's creator, copied when the link is made: visits are
+    recorded as that creator's `share_visit` events, and only orders from that creator's
+    shop are credited to the link. `visits` and `purchases` are kept with F() updates in
+    the same transaction as the events they mirror.
+    """
+
+    code = models.CharField(max_length=16, unique=True)
+    sharer = models.ForeignKey(
+        "creators.User", on_delete=models.CASCADE, related_name="share_links"
+    )
+    product = models.ForeignKey(
+        Product, null=True, blank=True, on_delete=models.CASCADE, related_name="share_links"
+    )
+    post = models.ForeignKey(
+        Post, null=True, blank=True, on_delete=models.CASCADE, related_name="share_links"
+    )
+    creator = models.ForeignKey(
+        CreatorProfile, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    visits = models.PositiveIntegerField(default=0)
+    purchases = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    last_visit_at = models.DateTimeField(null=True, blank=True)
+
+    TARGETS = SHARE_TARGETS
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(product__isnull=False, post__isnull=True)
+                | models.Q(product__isnull=True, post__isnull=False),
+                name="share_link_one_target",
+            ),
+            *(
+                models.UniqueConstraint(
+                    fields=["sharer", target],
+                    condition=models.Q(**{f"{target}__isnull": False}),
+                    name=f"share_link_{target}_unique",
+                )
+                for target in SHARE_TARGETS
+            ),
+        ]
+        indexes = [models.Index(fields=["sharer", "-created_at"], name="share_link_sharer_idx")]
+
+    def __str__(self):
+        return f"/r/{self.code}"
+
+    def get_absolute_url(self):
+        from django.urls import reverse
+
+        return reverse("shops:share_redirect", kwargs={"code": self.code})
+
+    @property
+    def target_kind(self) -> str:
+        return next(kind for kind in self.TARGETS if getattr(self, f"{kind}_id") is not None)
+
+    @property
+    def target(self):
+        return getattr(self, self.target_kind)

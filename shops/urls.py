@@ -1,6 +1,14 @@
-from django.urls import path
+from django.urls import path, re_path
 
-from shops import cart_views, checkout_views, order_views, post_views, shipping_views, views
+from shops import (
+    cart_views,
+    checkout_views,
+    order_views,
+    post_views,
+    share_views,
+    shipping_views,
+    views,
+)
 
 app_name = "shops"
 
@@ -46,4 +54,14 @@ urlpatterns += [
     path("studio/posts/new/", post_views.post_create, name="post_create"),
     path("studio/posts/<int:post_id>/edit/", post_views.post_edit, name="post_edit"),
     path("studio/posts/<int:post_id>/delete/", post_views.post_delete, name="post_delete"),
+]
+
+# Share links and advocacy: shops/share_views.py
+urlpatterns += [
+    re_path(
+        r"^r/(?P<code>[0-9A-Za-z]{1,16})/?$", share_views.share_redirect, name="share_redirect"
+    ),
+    path("share/", share_views.share, name="share"),
+    path("account/shares/", share_views.account_shares, name="account_shares"),
+    path("studio/advocates/", share_views.studio_advocates, name="studio_advocates"),
 ]
