@@ -1,7 +1,8 @@
 """Share links and attribution: credit (not commission) for the fans who bring others.
 
 - **Links.** `share_link_get_or_create` gives a signed-in fan one stable short link per
-  product or post (`/r/<code>`, 10 random base62 characters: not guessable, unique).
+  product, post or tastemaker list (`/r/<code>`, 10 random base62 characters: not
+  guessable, unique).
 - **Visits.** `/r/<code>` sends the visitor to the shared page. `share_visit_record`
   decides whether the visit counts: not for bots (obvious user agents, link-preview
   fetchers), not for the sharer themselves, and once per visitor, link and UTC day (a
@@ -12,8 +13,9 @@
   At checkout `attribution_from_request` reads it back — a tampered, malformed or
   expired cookie (older than REFERRAL_WINDOW_DAYS) is ignored — and `order_place`
   stamps `Order.referral` on each order the link may be credited with
-  (`referral_applies`): an order from the shop of the shared thing's creator, never the
-  sharer's own purchase, never a creator credited for their own shop.
+  (`referral_applies`): an order from the shop of the shared product's or post's
+  creator — for a list, of any creator with a visible product on it — never the sharer's
+  own purchase, never a creator credited for their own shop.
 - **Purchases.** When a stamped order is paid (at once with a card, later for manual
   payment), `referral_purchase_record` bumps `ShareLink.purchases` and records a
   `referral_purchase` event in the same transaction as `order_paid`.
@@ -40,7 +42,8 @@ from django.utils import timezone
 
 from creators.events import event_record
 from creators.models import CreatorProfile, EventKind, Post, PostStatus, User
-from shops.models import Order, Product, ProductStatus, ShareLink
+from shops import lists
+from shops.models import SHARE_TARGETS, Order, Product, ProductStatus, ShareLink, TastemakerList
 
 CODE_ALPHABET = string.digits + string.ascii_letters  # base62
 CODE_LENGTH = 10  # 62¹⁰ ≈ 8·10¹⁷ codes
@@ -87,11 +90,11 @@ def _target_creator(target: Model) -> CreatorProfile | None:
 
 
 def share_link_get_or_create(*, sharer: User, target: Model) -> ShareLink:
-    """The fan's one link to `target` (a product or post), made the first time they ask."""
+    """The fan's one link to `target` (a product, post or list), made on first request."""
     if not sharer.is_authenticated:
         raise ValidationError("Sign in to get your own share link.")
-    kind = _kind_of(target)
-    existing = ShareLink.objects.filter(sharer=sharer, **{kind: target}).first()
+    field = _field_of(target)
+    existing = ShareLink.objects.filter(sharer=sharer, **{field: target}).first()
     if existing is not None:
         return existing
     creator = _target_creator(target)
@@ -99,21 +102,21 @@ def share_link_get_or_create(*, sharer: User, target: Model) -> ShareLink:
         try:
             with transaction.atomic():
                 return ShareLink.objects.create(
-                    code=_new_code(), sharer=sharer, creator=creator, **{kind: target}
+                    code=_new_code(), sharer=sharer, creator=creator, **{field: target}
                 )
         except IntegrityError:
             # The same fan asking twice at once (unique per target), or — astronomically
             # unlikely — a code already taken: find theirs, else draw another code.
-            existing = ShareLink.objects.filter(sharer=sharer, **{kind: target}).first()
+            existing = ShareLink.objects.filter(sharer=sharer, **{field: target}).first()
             if existing is not None:
                 return existing
     raise RuntimeError("could not draw an unused share code")
 
 
-def _kind_of(target: Model) -> str:
-    for kind in ShareLink.TARGETS:
-        if isinstance(target, ShareLink._meta.get_field(kind).related_model):
-            return kind
+def _field_of(target: Model) -> str:
+    for field in SHARE_TARGETS.values():
+        if isinstance(target, ShareLink._meta.get_field(field).related_model):
+            return field
     raise ValueError(f"{type(target).__name__} cannot be shared")
 
 
@@ -123,7 +126,11 @@ def share_link_for_code(code: str) -> ShareLink:
         raise Http404("No such link.")
     link = (
         ShareLink.objects.select_related(
-            "sharer", "creator__user", "product__shop__creator__user", "post__creator"
+            "sharer",
+            "creator__user",
+            "product__shop__creator__user",
+            "post__creator",
+            "taste_list__author",
         )
         .filter(code=code)
         .first()
@@ -134,8 +141,8 @@ def share_link_for_code(code: str) -> ShareLink:
 
 
 def share_target_get(*, kind: str, target_id, viewer: User) -> Model:
-    """What a fan may share: a published product or post of an active creator (anyone
-    else gets a 404, like the page itself)."""
+    """What a fan may share: a published product or post of an active creator, or a
+    public tastemaker list (anything else is a 404, like the page itself)."""
     try:
         pk = int(target_id)
     except (TypeError, ValueError):
@@ -152,6 +159,8 @@ def share_target_get(*, kind: str, target_id, viewer: User) -> Model:
             .filter(pk=pk, status=PostStatus.PUBLISHED, creator__is_active=True)
             .first()
         )
+    elif kind == "list":
+        target = lists.list_public_or_none(list_id=pk)
     else:
         target = None
     if target is None:
@@ -167,8 +176,12 @@ class Landing:
 
 def share_link_landing(link: ShareLink) -> Landing:
     """Where a visitor of the link lands: the shared page while fans can see it, else
-    the creator's page (or the home page)."""
+    the creator's page (or the home page; for a list, the tastemakers page)."""
     target = link.target
+    if isinstance(target, TastemakerList):
+        if lists.list_public_or_none(list_id=target.pk) is not None:
+            return Landing(target.get_absolute_url(), True)
+        return Landing(reverse("shops:lists_discover"), False)
     creator = link.creator
     creator_live = creator is not None and creator.user.is_active
     if isinstance(target, Product):
@@ -302,7 +315,10 @@ def attribution_from_request(request, *, now: datetime | None = None) -> ShareLi
 
 
 def referral_creator_ids(link: ShareLink) -> set[int]:
-    """The creators whose orders the link may be credited with: the shared thing's."""
+    """The creators whose orders the link may be credited with: the shared product's or
+    post's creator; for a list, every creator with a visible product on it now."""
+    if link.taste_list_id is not None:
+        return lists.list_creator_ids(list_id=link.taste_list_id)
     return {link.creator_id} if link.creator_id is not None else set()
 
 
