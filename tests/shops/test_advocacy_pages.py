@@ -149,3 +149,20 @@ def test_referral_amounts_add_up_in_the_shops_currency(creator_client, creator):
     share_event(EventKind.REFERRAL_PURCHASE, creator=creator, sharer=fan, amount="1234.50")
     page = creator_client.get("/studio/advocates/").content.decode()
     assert "€1,234.50" in page
+
+
+def test_the_dashboard_shows_what_fans_shares_brought(creator_client, creator):
+    from creators import rollup
+
+    sharer = UserFactory()
+    for _ in range(3):
+        share_event(EventKind.SHARE_VISIT, creator=creator, sharer=sharer)
+    share_event(EventKind.REFERRAL_PURCHASE, creator=creator, sharer=sharer, amount="20")
+    today = timezone.now().date()
+    rollup.rollup_range(start=today - timedelta(days=6), end=today)
+
+    page = creator_client.get("/studio/?days=7").content.decode()
+
+    assert "Fans’ shares" in page and "3 visits" in page
+    assert "1 purchase came through them" in page
+    assert "No visits through fans’ share links" not in page
