@@ -100,6 +100,7 @@ def list_item_go(request, list_id, item_id):
         visitor=request.user,
         user_agent=request.META.get("HTTP_USER_AGENT", ""),
         who=referrals.visitor_key(request),
+        countable=referrals.visit_countable(request),
         creator=product.shop.creator,
         target=product,
     )
@@ -200,7 +201,7 @@ def list_add_product(request):
             "product": product,
             "form": form,
             "my_lists": list(lists.lists_of_user_for_product(user=request.user, product=product)),
-            "new_form": NewListWithProductForm(),
+            "new_form": NewListWithProductForm(auto_id="new_%s"),  # ids unique on the page
         },
         status=400 if form.errors else 200,
     )

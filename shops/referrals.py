@@ -42,6 +42,7 @@ from django.utils import timezone
 
 from creators.events import event_record
 from creators.models import CreatorProfile, EventKind, Post, PostStatus, User
+from creators.ratelimits import Rate, rate_limit_consume
 from shops import lists
 from shops.models import SHARE_TARGETS, Order, Product, ProductStatus, ShareLink, TastemakerList
 
@@ -207,6 +208,15 @@ class VisitOutcome:
     attribute: bool  # the attribution cookie should be set
 
 
+# Counted visits per visitor (account or address) and hour, all links together: past it a
+# visit still lands and attributes, but counts nothing (someone cycling user agents).
+VISIT_COUNT_RATE = Rate.parse("60/h")
+
+
+def visit_countable(request) -> bool:
+    return not rate_limit_consume(request=request, action="share_visit", rate=VISIT_COUNT_RATE)
+
+
 def visitor_key(request) -> str:
     """Who is visiting, for the once-a-day count: the account, else the session, else
     a hash of address and user agent (a first visit through a link has no session)."""
@@ -233,17 +243,19 @@ def share_visit_record(
     creator: CreatorProfile | None = None,
     target: Model | None = None,
     now: datetime | None = None,
+    countable: bool = True,
 ) -> VisitOutcome:
     """Count a visit through `link` if it should count (see the module docstring).
 
     `creator`/`target` name what the visit is about when it is not the link's own target
-    (a click from a tastemaker list to one of its products)."""
+    (a click from a tastemaker list to one of its products). `countable=False` (the
+    visitor is past the visit rate limit) still attributes but counts nothing."""
     now = now or timezone.now()
     if is_bot(user_agent) or not link.sharer.is_active:
         return VisitOutcome(counted=False, attribute=False)
     if visitor.is_authenticated and visitor.pk == link.sharer_id:
         return VisitOutcome(counted=False, attribute=False)  # your own link: no credit
-    if not _first_visit_today(link.pk, who, now):
+    if not countable or not _first_visit_today(link.pk, who, now):
         return VisitOutcome(counted=False, attribute=True)
     target = target if target is not None else link.target
     with transaction.atomic():

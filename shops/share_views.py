@@ -111,6 +111,7 @@ def share_redirect(request, code):
         visitor=request.user,
         user_agent=request.META.get("HTTP_USER_AGENT", ""),
         who=referrals.visitor_key(request),
+        countable=referrals.visit_countable(request),
     )
     if outcome.attribute:
         referrals.attribution_cookie_set(response, link=link)

@@ -461,3 +461,14 @@ def test_the_product_page_with_its_share_button_costs_the_same_however_many_shar
     assert '<button type="submit" class="button button--secondary button--small">Share' in (
         response.content.decode()
     )
+
+
+def test_one_visitor_cycling_through_many_links_stops_counting_after_the_hourly_limit(mug):
+    links = [
+        referrals.share_link_get_or_create(sharer=UserFactory(), target=mug) for _ in range(61)
+    ]
+    client = browser()
+    responses = [client.get(f"/r/{link.code}") for link in links]
+    assert all(r["Location"] == mug.get_absolute_url() for r in responses)
+    assert referrals.COOKIE_NAME in responses[-1].cookies  # still lands and attributes
+    assert visits().count() == 60

@@ -390,3 +390,12 @@ def test_your_lists_costs_the_same_however_many_lists(
     with django_assert_max_num_queries(6):
         response = client.get("/account/lists/")
     assert response.status_code == 200
+
+
+def test_the_add_page_has_no_duplicate_field_ids(author, products):
+    import re
+
+    make_list(author, products[:1])
+    page = signed_in(author).get(f"/lists/add/?product={products[1].pk}").content.decode()
+    ids = re.findall(r'\bid="([^"]+)"', page)
+    assert len(ids) == len(set(ids))
