@@ -263,6 +263,14 @@ def dashboard_for(*, profile: CreatorProfile, days: int, today: date | None = No
             c.reviews,
             p.reviews,
         ),
+        card(
+            "Fans’ shares",
+            f"{c.share_visits:,} visits",
+            f"Visits through fans’ share links and lists; {c.referral_purchases:,} "
+            f"purchase{'' if c.referral_purchases == 1 else 's'} came through them.",
+            c.share_visits,
+            p.share_visits,
+        ),
     ]
     board.charts = _charts(current_rows, board)
     labels = {

@@ -473,10 +473,17 @@ def relationships_rebuild(*, now: datetime) -> int:
         rel = pair(item["creator_id"], item["buyer"])
         rel.purchases, rel.spent = item["n"], item["spent"]
 
+    referrals = _referral_purchases()
+    for key in referrals:
+        pair(*key)  # a fan who brought purchases has a relationship, bought or not
+
     fading_before = now - timedelta(days=metrics.FADING_AFTER_DAYS)
     for key, rel in pairs.items():
         rel.stage = relationship_stage(
-            rel, top_rating=top_ratings.get(key, 0), engaged_since=fading_before
+            rel,
+            top_rating=top_ratings.get(key, 0),
+            engaged_since=fading_before,
+            referrals=referrals.get(key, 0),
         )
         rel.is_fading = bool(rel.last_interaction_at) and rel.last_interaction_at < fading_before
 
@@ -484,12 +491,28 @@ def relationships_rebuild(*, now: datetime) -> int:
     return len(pairs)
 
 
+def _referral_purchases() -> dict[tuple[int, int], int]:
+    """(creator, fan) → purchases the fan's share links brought the creator
+    (`referral_purchase` events have the sharer as actor)."""
+    found = (
+        _fan_events()
+        .filter(kind=K.REFERRAL_PURCHASE, actor__isnull=False)
+        .values("creator_id", "actor_id")
+        .annotate(n=Count("id"))
+    )
+    return {(item["creator_id"], item["actor_id"]): item["n"] for item in found}
+
+
 ADVOCATE_MIN_RATING = 4
 
 
-def relationship_stage(rel: FanRelationship, *, top_rating: int, engaged_since: datetime) -> int:
+def relationship_stage(
+    rel: FanRelationship, *, top_rating: int, engaged_since: datetime, referrals: int = 0
+) -> int:
     """The highest rung the fan holds now (docs/metrics.md, "Relationship stages")."""
     S = RelationshipStage
+    if referrals:
+        return S.ADVOCATE  # their share links brought the creator purchases
     if rel.purchases and top_rating >= ADVOCATE_MIN_RATING:
         return S.ADVOCATE
     if rel.purchases >= 2:

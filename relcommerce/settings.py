@@ -336,6 +336,9 @@ USE_TZ = True
 
 # --- Shop defaults ------------------------------------------------------------------
 SHOP_DEFAULT_CURRENCY = env.str("SHOP_DEFAULT_CURRENCY", default="EUR")
+# Share links (shops/referrals.py): a purchase this many days after a visit through a
+# fan's share link credits that fan (the latest link visited wins).
+REFERRAL_WINDOW_DAYS = env.int("REFERRAL_WINDOW_DAYS", default=7)
 
 # --- Logging ------------------------------------------------------------------------
 LOGGING = {

@@ -4,11 +4,17 @@ from django.views.static import serve
 
 from creators import pagecache
 from creators.selectors import creators_featured
+from shops.lists import lists_featured
 
 
 @pagecache.cached_page(lambda: [pagecache.CATALOG])
 def home(request):
-    return render(request, "home.html", {"creators": creators_featured(limit=8)})
+    return render(
+        request,
+        "home.html",
+        # Featured lists: every change to one touches CATALOG (shops/lists.py).
+        {"creators": creators_featured(limit=8), "featured_lists": lists_featured(limit=4)},
+    )
 
 
 def media(request, path):

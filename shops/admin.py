@@ -1,8 +1,9 @@
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 
+from creators import pagecache
 from creators.rich_text import markdown_to_html
-from shops import downloads
+from shops import downloads, lists
 from shops import orders as order_services
 from shops.models import (
     Checkout,
@@ -12,8 +13,12 @@ from shops.models import (
     Product,
     ProductImage,
     ProductStatus,
+    ShareLink,
     Shop,
     Tag,
+    TastemakerList,
+    TastemakerListItem,
+    TastemakerListReport,
 )
 from shops.services import product_set_status
 
@@ -155,8 +160,8 @@ class OrderAdmin(admin.ModelAdmin):
         "currency",
         "created_at",
     ]
-    list_filter = ["status", "shop", "created_at"]
-    search_fields = ["number", "email", "shop__name"]
+    list_filter = ["status", "shop", "created_at", ("referral", admin.EmptyFieldListFilter)]
+    search_fields = ["number", "email", "shop__name", "referral__code"]
     list_select_related = ["shop"]
     date_hierarchy = "created_at"
     inlines = [OrderItemInline]
@@ -180,9 +185,15 @@ class OrderAdmin(admin.ModelAdmin):
         "cancelled_at",
         "stock_returned",
         "cancelled_by_buyer",
+        "referral",
+        "referred_by",
         "created_at",
         "updated_at",
     ]
+
+    @admin.display(description="Referred by (share link's fan)")
+    def referred_by(self, obj):
+        return obj.referral.sharer if obj.referral_id else "—"
 
     def has_add_permission(self, request):
         return False
@@ -247,3 +258,115 @@ class PostProductAdmin(admin.ModelAdmin):
     search_fields = ["product__title", "post__creator__creator_profile__handle"]
     list_select_related = ["post", "product"]
     raw_id_fields = ["post", "product"]
+
+
+@admin.register(ShareLink)
+class ShareLinkAdmin(admin.ModelAdmin):
+    """Fans' share links and what they brought (read-only: written by shops/referrals.py);
+    the orders each is credited with are listed under Orders, filtered by referral."""
+
+    list_display = ["code", "sharer", "target_kind", "creator", "visits", "purchases", "created_at"]
+    search_fields = ["code", "sharer__email", "sharer__name", "creator__handle"]
+    list_select_related = ["sharer", "creator"]
+    date_hierarchy = "created_at"
+
+    def get_readonly_fields(self, request, obj=None):
+        return [field.name for field in self.model._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+# Tastemaker lists --------------------------------------------------------------------------
+# Staff feature lists on the home page and hide reported ones; the home page is cached, so
+# every change here touches the catalog scope (shops/lists.py does it for the actions).
+
+
+class TastemakerListItemInline(admin.TabularInline):
+    model = TastemakerListItem
+    extra = 0
+    fields = ["position", "product", "note", "added_at"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(TastemakerList)
+class TastemakerListAdmin(admin.ModelAdmin):
+    list_display = ["title", "author", "follower_count", "is_featured", "is_hidden", "created_at"]
+    list_filter = ["is_featured", "is_hidden", "created_at"]
+    search_fields = ["title", "author__email", "author__name"]
+    list_select_related = ["author"]
+    raw_id_fields = ["author"]
+    readonly_fields = ["follower_count", "created_at", "updated_at"]
+    inlines = [TastemakerListItemInline]
+    actions = ["feature", "unfeature", "hide", "unhide"]
+    date_hierarchy = "created_at"
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        pagecache.touch(pagecache.CATALOG)  # featured or not, it may be on the home page
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        pagecache.touch(pagecache.CATALOG)
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        pagecache.touch(pagecache.CATALOG)
+
+    @admin.action(description="Feature on the home page")
+    def feature(self, request, queryset):
+        changed = lists.lists_set_featured(lists=queryset, featured=True)
+        self.message_user(
+            request, f"Featured {changed} list(s) (public ones show on the home page)."
+        )
+
+    @admin.action(description="Stop featuring")
+    def unfeature(self, request, queryset):
+        changed = lists.lists_set_featured(lists=queryset, featured=False)
+        self.message_user(request, f"{changed} list(s) no longer featured.")
+
+    @admin.action(description="Hide (only the author sees them; resolves their reports)")
+    def hide(self, request, queryset):
+        changed = lists.lists_set_hidden(lists=queryset, hidden=True, staff=request.user)
+        self.message_user(request, f"Hid {changed} list(s).")
+
+    @admin.action(description="Show again")
+    def unhide(self, request, queryset):
+        changed = lists.lists_set_hidden(lists=queryset, hidden=False, staff=request.user)
+        self.message_user(request, f"{changed} list(s) visible again.")
+
+
+@admin.register(TastemakerListReport)
+class TastemakerListReportAdmin(admin.ModelAdmin):
+    list_display = ["taste_list", "reporter", "reason", "status", "created_at"]
+    list_filter = ["status", "reason", "created_at"]
+    search_fields = ["taste_list__title", "reporter__email", "details"]
+    list_select_related = ["taste_list", "reporter"]
+    actions = ["hide_lists", "dismiss"]
+    date_hierarchy = "created_at"
+
+    def get_readonly_fields(self, request, obj=None):
+        return [field.name for field in self.model._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.action(description="Hide the reported lists")
+    def hide_lists(self, request, queryset):
+        reported = TastemakerList.objects.filter(
+            pk__in=queryset.values_list("taste_list_id", flat=True)
+        )
+        changed = lists.lists_set_hidden(lists=reported, hidden=True, staff=request.user)
+        self.message_user(request, f"Hid {changed} list(s); their open reports are resolved.")
+
+    @admin.action(description="Dismiss (nothing wrong)")
+    def dismiss(self, request, queryset):
+        changed = lists.list_reports_dismiss(reports=queryset, staff=request.user)
+        self.message_user(request, f"Dismissed {changed} report(s).")

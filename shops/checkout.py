@@ -20,9 +20,18 @@ from django.db.models import F
 
 from creators.events import event_record
 from creators.models import EventKind, User
-from shops import page_cache
+from shops import page_cache, referrals
 from shops.cart import CartSummary, cart_summary
-from shops.models import Cart, CartLine, Checkout, Order, OrderItem, OrderStatus, Product
+from shops.models import (
+    Cart,
+    CartLine,
+    Checkout,
+    Order,
+    OrderItem,
+    OrderStatus,
+    Product,
+    ShareLink,
+)
 from shops.orders import order_mark_paid
 from shops.payments import PaymentProvider
 
@@ -88,12 +97,15 @@ def order_place(
     payment_data: dict,
     idempotency_key: uuid.UUID | str,
     expected_total: Decimal | None = None,
+    referral: ShareLink | None = None,
 ) -> Checkout:
     """Place one order per shop of `cart` and pay for them once; return the checkout.
 
     Submitting the same `idempotency_key` again returns the first checkout. With
     `expected_total` (what the fan reviewed), a price or shipping change meanwhile is
     refused rather than charged. Each order's shipping is stored on it as a snapshot.
+    `referral` is the share link the fan came through inside the attribution window
+    (`referrals.attribution_from_request`): the orders it may be credited with carry it.
     """
     key = uuid.UUID(str(idempotency_key))
     try:
@@ -106,6 +118,7 @@ def order_place(
             payment_data=payment_data,
             key=key,
             expected_total=expected_total,
+            referral=referral,
         )
     except IntegrityError:
         # The same key submitted twice at the same instant: the other request placed it.
@@ -123,7 +136,7 @@ def _checkout_with_key(key: uuid.UUID, buyer: User) -> Checkout | None:
 
 
 def _order_place(
-    *, buyer, cart, email, address, provider, payment_data, key, expected_total
+    *, buyer, cart, email, address, provider, payment_data, key, expected_total, referral
 ) -> Checkout:
     with transaction.atomic():
         existing = _checkout_with_key(key, buyer)
@@ -191,6 +204,8 @@ def _order_place(
             checkout.payment_reference = result.reference[:120]
             checkout.save(update_fields=["payment_reference"])
 
+        # Which shops' orders the share link the fan came through is credited with.
+        credited = referrals.referral_creator_ids(referral) if referral is not None else set()
         orders = []
         for group in summary.groups:
             ship = address if (group.needs_shipping and address is not None) else None
@@ -211,6 +226,14 @@ def _order_place(
                 ship_city=ship.city if ship else "",
                 ship_postal_code=ship.postal_code if ship else "",
                 ship_country=ship.country if ship else "",
+                referral=referral
+                if referrals.referral_applies(
+                    link=referral,
+                    buyer=buyer,
+                    shop_creator=group.shop.creator,
+                    creator_ids=credited,
+                )
+                else None,
             )
             OrderItem.objects.bulk_create(
                 OrderItem(

@@ -18,6 +18,7 @@ from django.views.decorators.cache import never_cache
 
 from creators.ratelimits import rate_limited
 from shops import cart as carts
+from shops import referrals
 from shops.checkout import checkout_refusal, order_place
 from shops.checkout_forms import CheckoutForm
 from shops.models import Checkout, Order, OrderItem
@@ -73,6 +74,8 @@ def checkout(request):
             payment_data=data.get("payment_data", {}),
             idempotency_key=data["idempotency_key"],
             expected_total=data.get("reviewed_total"),
+            # The fan's share link they came through, if still inside the window.
+            referral=referrals.attribution_from_request(request),
         )
     except ValidationError as exc:
         message = " ".join(exc.messages)

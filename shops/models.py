@@ -5,8 +5,16 @@ from decimal import Decimal
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericRelation
 from django.db import models
+from django.utils import timezone
 
-from creators.models import CreatorProfile, OrderedImage, Post, TimeStampedModel
+from creators.models import (
+    CreatorProfile,
+    OrderedImage,
+    Post,
+    ReportReason,
+    ReportStatus,
+    TimeStampedModel,
+)
 from shops.storage import PrivateFileStorage
 
 
@@ -312,6 +320,16 @@ class Order(TimeStampedModel):
     cancelled_by_buyer = models.BooleanField(
         default=False, help_text="The fan cancelled it themselves, before paying."
     )
+    # The fan's share link credited with this order (shops/referrals.py): set at checkout
+    # when the buyer came through it within REFERRAL_WINDOW_DAYS; never the buyer's own.
+    referral = models.ForeignKey(
+        "ShareLink",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="orders",
+        help_text="The share link credited with this order (a fan's referral).",
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -366,3 +384,205 @@ class OrderItem(models.Model):
     @property
     def line_total(self):
         return self.unit_price * self.quantity
+
+
+# --- Tastemaker lists (shops/lists.py) -------------------------------------------------
+
+LIST_MIN_PUBLIC_ITEMS = 3  # fewer visible items: only the author sees the list
+LIST_MAX_ITEMS = 50
+LIST_TITLE_MAX_LENGTH = 100
+LIST_DESCRIPTION_MAX_LENGTH = 1000
+LIST_NOTE_MAX_LENGTH = 280
+
+
+class TastemakerList(TimeStampedModel):
+    """A fan's public list of products from any creators, each with a note on why.
+
+    Public once it holds `LIST_MIN_PUBLIC_ITEMS` visible items (published products of
+    active creators) and staff have not hidden it; until then only its author sees it.
+    """
+
+    author = models.ForeignKey(
+        "creators.User", on_delete=models.CASCADE, related_name="tastemaker_lists"
+    )
+    title = models.CharField(max_length=LIST_TITLE_MAX_LENGTH)
+    description = models.TextField(max_length=LIST_DESCRIPTION_MAX_LENGTH, blank=True)
+    follower_count = models.PositiveIntegerField(default=0, editable=False)
+    is_featured = models.BooleanField(
+        default=False, help_text="Shown on the home page (set by staff)."
+    )
+    is_hidden = models.BooleanField(
+        default=False, help_text="Hidden by staff (after a report): only its author sees it."
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["author", "-created_at"], name="list_author_created_idx"),
+            models.Index(
+                fields=["-updated_at"],
+                condition=models.Q(is_featured=True),
+                name="list_featured_idx",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        from django.urls import reverse
+
+        return reverse("shops:list_detail", kwargs={"list_id": self.pk})
+
+    @property
+    def author_name(self) -> str:
+        """How the author is shown in public: the name they chose, never their email."""
+        return self.author.name or "A fan"
+
+
+class TastemakerListItem(models.Model):
+    taste_list = models.ForeignKey(TastemakerList, on_delete=models.CASCADE, related_name="items")
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="+")
+    note = models.CharField(max_length=LIST_NOTE_MAX_LENGTH, blank=True)
+    position = models.PositiveIntegerField(default=0)
+    added_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["taste_list", "product"], name="list_item_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.taste_list_id}: {self.product_id}"
+
+
+class TastemakerListFollow(models.Model):
+    taste_list = models.ForeignKey(TastemakerList, on_delete=models.CASCADE, related_name="follows")
+    user = models.ForeignKey("creators.User", on_delete=models.CASCADE, related_name="list_follows")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["taste_list", "user"], name="list_follow_unique"),
+        ]
+        indexes = [models.Index(fields=["user", "-created_at"], name="list_follow_user_idx")]
+
+    def __str__(self):
+        return f"{self.user_id} follows list {self.taste_list_id}"
+
+
+class TastemakerListReport(models.Model):
+    """Someone signed in flags a list for staff; once per reporter and list."""
+
+    taste_list = models.ForeignKey(TastemakerList, on_delete=models.CASCADE, related_name="reports")
+    reporter = models.ForeignKey("creators.User", on_delete=models.CASCADE, related_name="+")
+    reason = models.CharField(max_length=16, choices=ReportReason.choices)
+    details = models.TextField(max_length=1000, blank=True)
+    status = models.CharField(
+        max_length=16, choices=ReportStatus.choices, default=ReportStatus.OPEN
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        "creators.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["taste_list", "reporter"], name="list_report_once"),
+        ]
+
+    def __str__(self):
+        return f"report of list {self.taste_list_id} ({self.get_status_display()})"
+
+
+# --- Share links (shops/referrals.py) ---------------------------------------------------
+
+# What a link can point at: the kind's name (in URLs, forms, payloads) → the field.
+SHARE_TARGETS = {"product": "product", "post": "post", "list": "taste_list"}
+
+
+def _exactly_one(fields) -> models.Q:
+    condition = models.Q()
+    for field in fields:
+        condition |= models.Q(
+            **{f"{field}__isnull": False},
+            **{f"{other}__isnull": True for other in fields if other != field},
+        )
+    return condition
+
+
+class ShareLink(models.Model):
+    """A fan's personal short link (`/r/<code>`) to one product, post or tastemaker list:
+    one per sharer and target, so the visits and purchases it brings add up in one place.
+
+    `creator` is the shared product's or post's creator, copied when the link is made:
+    visits are recorded as that creator's `share_visit` events, and only orders from that
+    creator's shop are credited to the link. A list has no one creator (empty): its link
+    is credited with orders from any creator with a visible product on the list. `visits`
+    and `purchases` are kept with F() updates in the same transaction as the events they
+    mirror.
+    """
+
+    code = models.CharField(max_length=16, unique=True)
+    sharer = models.ForeignKey(
+        "creators.User", on_delete=models.CASCADE, related_name="share_links"
+    )
+    product = models.ForeignKey(
+        Product, null=True, blank=True, on_delete=models.CASCADE, related_name="share_links"
+    )
+    post = models.ForeignKey(
+        Post, null=True, blank=True, on_delete=models.CASCADE, related_name="share_links"
+    )
+    taste_list = models.ForeignKey(
+        TastemakerList,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="share_links",
+    )
+    creator = models.ForeignKey(
+        CreatorProfile, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    visits = models.PositiveIntegerField(default=0)
+    purchases = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    last_visit_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=_exactly_one(list(SHARE_TARGETS.values())),
+                name="share_link_one_target",
+            ),
+            *(
+                models.UniqueConstraint(
+                    fields=["sharer", field],
+                    condition=models.Q(**{f"{field}__isnull": False}),
+                    name=f"share_link_{field}_unique",
+                )
+                for field in SHARE_TARGETS.values()
+            ),
+        ]
+        indexes = [models.Index(fields=["sharer", "-created_at"], name="share_link_sharer_idx")]
+
+    def __str__(self):
+        return f"/r/{self.code}"
+
+    def get_absolute_url(self):
+        from django.urls import reverse
+
+        return reverse("shops:share_redirect", kwargs={"code": self.code})
+
+    @property
+    def target_kind(self) -> str:
+        """ "product", "post" or "list"."""
+        return next(kind for kind, field in SHARE_TARGETS.items() if getattr(self, f"{field}_id"))
+
+    @property
+    def target(self):
+        return getattr(self, SHARE_TARGETS[self.target_kind])

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from creators.events import event_record
 from creators.models import EventKind, User
-from shops import page_cache
+from shops import page_cache, referrals
 from shops.models import Order, OrderItem, OrderStatus, Product, ProductKind
 
 S = OrderStatus
@@ -125,6 +125,8 @@ def order_mark_paid(*, order: Order, by: User | None = None) -> Order:
     """Payment arrived (manual or test providers): counts the units as sold."""
     with transaction.atomic():
         locked = _transition(order=order, to=S.PAID, actor=by)
+        # A fan's share link brought this order: the purchase counts for them now.
+        referrals.referral_purchase_record(order=locked)
         quantities = sorted(_item_quantities(locked).items())
         for product_id, quantity in quantities:
             Product.objects.filter(pk=product_id).update(sales_count=F("sales_count") + quantity)

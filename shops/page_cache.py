@@ -7,7 +7,7 @@ signals (guarded stock updates, sales counters) call `products_touched` themselv
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
 from creators import pagecache
-from shops.models import Product, ProductImage, Shop, Tag
+from shops.models import Product, ProductImage, Shop, Tag, TastemakerList
 
 
 def _creator_scopes(handles) -> list[str]:
@@ -49,7 +49,20 @@ def _tag_changed(sender, instance: Tag, **kwargs):
     pagecache.touch(pagecache.SITE)  # tag names show on every page that lists products
 
 
+def _list_author_changed(sender, instance, update_fields=None, **kwargs):
+    """The home page shows featured lists with their author's name."""
+    if update_fields is not None and set(update_fields) <= {"last_login", "password"}:
+        return
+    if TastemakerList.objects.filter(author=instance, is_featured=True).exists():
+        pagecache.touch(pagecache.CATALOG)
+
+
 def connect() -> None:
+    from django.contrib.auth import get_user_model
+
+    post_save.connect(
+        _list_author_changed, sender=get_user_model(), dispatch_uid="shops.page_cache.list_author"
+    )
     for model, handler in (
         (Shop, _shop_changed),
         (Product, _product_changed),

@@ -1,6 +1,15 @@
-from django.urls import path
+from django.urls import path, re_path
 
-from shops import cart_views, checkout_views, order_views, post_views, shipping_views, views
+from shops import (
+    cart_views,
+    checkout_views,
+    list_views,
+    order_views,
+    post_views,
+    share_views,
+    shipping_views,
+    views,
+)
 
 app_name = "shops"
 
@@ -46,4 +55,37 @@ urlpatterns += [
     path("studio/posts/new/", post_views.post_create, name="post_create"),
     path("studio/posts/<int:post_id>/edit/", post_views.post_edit, name="post_edit"),
     path("studio/posts/<int:post_id>/delete/", post_views.post_delete, name="post_delete"),
+]
+
+# Share links and advocacy: shops/share_views.py
+urlpatterns += [
+    re_path(
+        r"^r/(?P<code>[0-9A-Za-z]{1,16})/?$", share_views.share_redirect, name="share_redirect"
+    ),
+    path("share/", share_views.share, name="share"),
+    path("account/shares/", share_views.account_shares, name="account_shares"),
+    path("studio/advocates/", share_views.studio_advocates, name="studio_advocates"),
+]
+
+# Tastemaker lists: shops/list_views.py
+urlpatterns += [
+    path("lists/", list_views.lists_discover, name="lists_discover"),
+    path("lists/new/", list_views.list_create, name="list_create"),
+    path("lists/add/", list_views.list_add_product, name="list_add_product"),
+    path("lists/<int:list_id>/", list_views.list_detail, name="list_detail"),
+    path("lists/<int:list_id>/edit/", list_views.list_edit, name="list_edit"),
+    path("lists/<int:list_id>/delete/", list_views.list_delete, name="list_delete"),
+    path("lists/<int:list_id>/follow/", list_views.list_follow, name="list_follow"),
+    path("lists/<int:list_id>/report/", list_views.list_report, name="list_report"),
+    path(
+        "lists/<int:list_id>/items/<int:item_id>/",
+        list_views.list_item_action,
+        name="list_item_action",
+    ),
+    path(
+        "lists/<int:list_id>/items/<int:item_id>/go/",
+        list_views.list_item_go,
+        name="list_item_go",
+    ),
+    path("account/lists/", list_views.account_lists, name="account_lists"),
 ]

@@ -64,3 +64,28 @@ def test_seeding_twice_adds_no_history():
 
     assert (EngagementEvent.objects.count(), Order.objects.count()) == before
     assert CreatorMetricsDay.objects.count() == rows
+
+
+def test_demo_fans_share_and_make_lists_and_their_credit_matches_the_events(client):
+    from shops.models import ShareLink, TastemakerList
+
+    seed(*SMALL)
+    assert TastemakerList.objects.filter(is_featured=True).count() == 2
+    credited = list(Order.objects.filter(referral__isnull=False).select_related("referral"))
+    purchases = EngagementEvent.objects.filter(kind=K.REFERRAL_PURCHASE)
+    assert credited and purchases.count() == len(credited)
+    for order in credited:
+        event = purchases.get(target_id=order.pk)
+        assert event.actor_id == order.referral.sharer_id != order.buyer_id
+        assert event.payload["amount"] == str(order.total)
+        assert event.creator_id == order.shop.creator_id
+    for link in ShareLink.objects.all():
+        visits = EngagementEvent.objects.filter(kind=K.SHARE_VISIT, payload__link_id=link.pk)
+        assert (link.visits, link.purchases) == (
+            visits.count(),
+            purchases.filter(payload__link_id=link.pk).count(),
+        )
+    rows = CreatorMetricsDay.objects.filter(referral_purchases__gt=0)
+    assert sum(row.referral_purchases for row in rows) == len(credited)
+    assert "Featured lists" in client.get("/lists/").content.decode()
+    assert "Lists by tastemakers" in client.get("/").content.decode()

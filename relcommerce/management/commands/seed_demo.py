@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from relcommerce import demo, demo_history
+from relcommerce import demo, demo_advocacy, demo_history
 
 
 class Command(BaseCommand):
@@ -85,6 +85,8 @@ class Command(BaseCommand):
             log=log,
         )
         demo_history.demo_history_seed(seed=seed, log=log)
+        # Tastemaker lists and share links, crediting some of the history's orders.
+        demo_advocacy.demo_advocacy_seed(seed=seed, log=log)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data ready (seed {report.seed}) in {report.seconds:.1f} s: "
