@@ -2,7 +2,7 @@ from django import forms
 
 from creators.handles import HANDLE_MAX_LENGTH, HANDLE_MIN_LENGTH, validate_handle
 from creators.images import ImageUploadField
-from creators.models import User
+from creators.models import FAN_BIO_MAX_LENGTH, User
 from creators.selectors import handle_is_taken
 from creators.services import HANDLE_TAKEN
 
@@ -73,3 +73,111 @@ class NotificationSettingsForm(forms.Form):
                 widget=forms.RadioSelect,
                 help_text=f"Default: {topic.default.label.lower()}.",
             )
+
+
+class FanProfileForm(forms.Form):
+    """A fan's public profile settings (creators/fans.py): private unless they choose."""
+
+    name = forms.CharField(
+        label="Your name",
+        max_length=120,
+        required=False,
+        help_text="How people see you where you choose to be shown, e.g. “Ana” or “Li W.”. "
+        "Never your email address.",
+    )
+    is_public = forms.BooleanField(
+        label="Make my profile public",
+        required=False,
+        help_text="Off by default. Turn it off again at any time: everything listed above "
+        "disappears at once.",
+    )
+    bio = forms.CharField(
+        max_length=1000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="A few words about you and what you make (up to 1,000 characters).",
+    )
+    avatar = ImageUploadField(
+        required=False, help_text="Square works best. JPEG, PNG, WebP or GIF, up to 10 MB."
+    )
+    banner = ImageUploadField(
+        required=False, help_text="Wide, about 3:1 (e.g. 1800 × 600). Up to 10 MB."
+    )
+
+
+class OpenShopForm(CreatorProfileForm):
+    handle = forms.CharField(
+        min_length=HANDLE_MIN_LENGTH,
+        max_length=HANDLE_MAX_LENGTH,
+        validators=[validate_handle],
+        help_text="Your address: /@handle. 3–30 letters, digits or underscores.",
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "none"}),
+        error_messages={
+            "min_length": "A handle has 3 to 30 characters.",
+            "max_length": "A handle has 3 to 30 characters.",
+        },
+    )
+    field_order = ["handle", "display_name", "bio", "avatar", "banner"]
+
+    def clean_handle(self):
+        handle = self.cleaned_data["handle"].strip()
+        if handle_is_taken(handle=handle):
+            raise forms.ValidationError(HANDLE_TAKEN, code="handle_taken")
+        return handle
+
+
+class EditProfileForm(CreatorProfileForm):
+    remove_avatar = forms.BooleanField(required=False, label="Remove the current avatar")
+    remove_banner = forms.BooleanField(required=False, label="Remove the current banner")
+
+
+class AccountForm(forms.ModelForm):
+    class Meta:
+        model = User
+        fields = ["name"]
+        help_texts = {"name": "Optional. Shown only where you choose to be shown."}
+
+
+class NotificationSettingsForm(forms.Form):
+    """One choice per email topic (creators/notify.py), built from the registry."""
+
+    def __init__(self, *args, **kwargs):
+        from creators import notify
+        from creators.models import EmailMode
+
+        super().__init__(*args, **kwargs)
+        for topic in notify.topics_with_email():
+            self.fields[topic.name] = forms.ChoiceField(
+                label=topic.label,
+                choices=EmailMode.choices,
+                widget=forms.RadioSelect,
+                help_text=f"Default: {topic.default.label.lower()}.",
+            )
+
+
+class FanProfileForm(forms.Form):
+    """A fan's public profile settings (creators/fans.py): private unless they choose."""
+
+    name = forms.CharField(
+        label="Your name",
+        max_length=120,
+        required=False,
+        help_text="How people see you where you choose to be shown, e.g. “Ana” or “Li W.”. "
+        "Never your email address.",
+    )
+    is_public = forms.BooleanField(
+        label="Make my profile public",
+        required=False,
+        help_text="Off by default. When on: your name and the few words below appear on your "
+        "profile page, anyone can see the purchases you chose to show, signed-in fans can "
+        "follow you, and product pages can name you among the fans who bought it (only for "
+        "orders you chose to show). Your email, your address, your other orders and your "
+        "saved items are never shown. Turn it off and all of that disappears at once.",
+    )
+    bio = forms.CharField(
+        label="About you",
+        max_length=FAN_BIO_MAX_LENGTH,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Optional, up to 300 characters, shown on your public profile.",
+    )

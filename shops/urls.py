@@ -1,6 +1,14 @@
 from django.urls import path
 
-from shops import cart_views, checkout_views, order_views, post_views, shipping_views, views
+from shops import (
+    cart_views,
+    checkout_views,
+    order_views,
+    post_views,
+    saved_views,
+    shipping_views,
+    views,
+)
 
 app_name = "shops"
 
@@ -29,6 +37,7 @@ urlpatterns += [
     path("orders/", order_views.order_list, name="order_list"),
     path("orders/<str:number>/", order_views.order_detail, name="order_detail"),
     path("orders/<str:number>/cancel/", order_views.order_cancel, name="order_cancel"),
+    path("orders/<str:number>/show/", order_views.order_show, name="order_show"),
     path("studio/orders/", order_views.studio_orders, name="studio_orders"),
     path("studio/orders/export.csv", order_views.studio_orders_csv, name="studio_orders_csv"),
     path("studio/orders/<str:number>/", order_views.studio_order, name="studio_order"),
@@ -46,4 +55,10 @@ urlpatterns += [
     path("studio/posts/new/", post_views.post_create, name="post_create"),
     path("studio/posts/<int:post_id>/edit/", post_views.post_edit, name="post_edit"),
     path("studio/posts/<int:post_id>/delete/", post_views.post_delete, name="post_delete"),
+]
+
+# Saved items (the heart) and the fan's Saved page: shops/saved_views.py
+urlpatterns += [
+    path("saved/", saved_views.saved_list, name="saved"),
+    path("saved/<int:product_id>/", saved_views.saved_toggle, name="saved_toggle"),
 ]
