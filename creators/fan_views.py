@@ -77,9 +77,11 @@ def _follow_limited(request, minutes: int):
     """Past the limit, htmx gets the button with the message in place (as creator follows)."""
     if not is_htmx(request):
         return render(request, "rate_limited.html", {"retry_minutes": minutes}, status=429)
-    fan = FanProfile.objects.select_related("user").filter(
-        public_id=request.resolver_match.kwargs["public_id"]
-    ).first()
+    fan = (
+        FanProfile.objects.select_related("user")
+        .filter(public_id=request.resolver_match.kwargs["public_id"])
+        .first()
+    )
     if fan is None:
         raise Http404("No public profile here.")
     message = f"Too many follows and unfollows: please try again in {minutes} minute"

@@ -386,9 +386,7 @@ class SavedItem(models.Model):
 
     `price_when_saved` lets the Saved page say "down from €24 when you saved it"."""
 
-    user = models.ForeignKey(
-        "creators.User", on_delete=models.CASCADE, related_name="saved_items"
-    )
+    user = models.ForeignKey("creators.User", on_delete=models.CASCADE, related_name="saved_items")
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="saved_by")
     price_when_saved = models.DecimalField(max_digits=10, decimal_places=2)
     created_at = models.DateTimeField(auto_now_add=True)

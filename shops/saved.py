@@ -132,9 +132,7 @@ def saved_list_for_user(*, user: User) -> QuerySet[SavedItem]:
         SavedItem.objects.filter(user=user)
         .select_related("product__shop__creator__user")
         .prefetch_related(
-            Prefetch(
-                "product__images", queryset=ProductImage.objects.order_by("position", "id")
-            )
+            Prefetch("product__images", queryset=ProductImage.objects.order_by("position", "id"))
         )
         .order_by("-created_at", "-id")
     )
@@ -146,7 +144,5 @@ def saved_ids_among(*, user: User, product_ids) -> set[int]:
     if not user.is_authenticated or not ids:
         return set()
     return set(
-        SavedItem.objects.filter(user=user, product_id__in=ids).values_list(
-            "product_id", flat=True
-        )
+        SavedItem.objects.filter(user=user, product_id__in=ids).values_list("product_id", flat=True)
     )

@@ -59,7 +59,10 @@ def saved_toggle(request, product_id):
     try:
         if action == "save":
             saved.saved_add(user=request.user, product_id=product_id)
-            notice = f"“{title}” is in your Saved list: we’ll tell you if it gets cheaper or comes back in stock."
+            notice = (
+                f"“{title}” is in your Saved list: we’ll tell you if it gets cheaper "
+                "or comes back in stock."
+            )
         elif action == "unsave":
             saved.saved_remove(user=request.user, product_id=product_id)
             notice = f"“{title}” is no longer in your Saved list."

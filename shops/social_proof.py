@@ -1,4 +1,4 @@
-""""I bought this": the buyer's per-order choice to show a purchase, and what pages show.
+""" "I bought this": the buyer's per-order choice to show a purchase, and what pages show.
 
 Privacy rules, enforced by every read here (never by templates):
 - a fan is *named* only for a purchase they chose to show (`Order.show_on_profile`, off
@@ -167,9 +167,7 @@ def purchases_page(
         )
         .select_related("order__buyer__fan_profile", "product__shop__creator")
         .prefetch_related(
-            Prefetch(
-                "product__images", queryset=ProductImage.objects.order_by("position", "id")
-            )
+            Prefetch("product__images", queryset=ProductImage.objects.order_by("position", "id"))
         )
         .order_by("-order__paid_at", "-id")
     )

@@ -123,7 +123,7 @@ def bought_this(product):
 
 @register.inclusion_tag("shops/partials/bought_following.html", takes_context=True)
 def bought_by_following(context, product_id):
-    """"3 people you follow bought this": per viewer, a hole (one query, none signed out)."""
+    """ "3 people you follow bought this": per viewer, a hole (one query, none signed out)."""
     from shops import social_proof
 
     request = context["request"]
@@ -165,4 +165,7 @@ def saved_state(context, ids):
     request = context["request"]
     wanted = [part for part in str(ids).split("-") if part.isdigit()][:200]
     found = saved.saved_ids_among(user=request.user, product_ids=wanted)
-    return {"saved_ids": " ".join(str(pk) for pk in sorted(found)), "signed_in": request.user.is_authenticated}
+    return {
+        "saved_ids": " ".join(str(pk) for pk in sorted(found)),
+        "signed_in": request.user.is_authenticated,
+    }

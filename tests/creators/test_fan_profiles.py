@@ -79,7 +79,9 @@ def test_settings_need_sign_in_and_csrf(client):
 
     csrf_client = Client(enforce_csrf_checks=True)
     csrf_client.force_login(UserFactory())
-    response = csrf_client.post(reverse("creators:account_profile"), {"name": "X", "is_public": "on"})
+    response = csrf_client.post(
+        reverse("creators:account_profile"), {"name": "X", "is_public": "on"}
+    )
     assert response.status_code == 403
 
 

@@ -1,4 +1,4 @@
-""""I bought this": the per-order choice, the product page's line and its privacy."""
+""" "I bought this": the per-order choice, the product page's line and its privacy."""
 
 import pytest
 from django.urls import reverse
@@ -175,7 +175,9 @@ def test_one_person_you_follow(client, mug):
     FanFollowFactory(follower=viewer, followed=ana)
     paid_order_of(buyer=ana, product=mug, show_on_profile=True)
     client.force_login(viewer)
-    assert "1 person you follow</a> bought this" in client.get(mug.get_absolute_url()).content.decode()
+    assert (
+        "1 person you follow</a> bought this" in client.get(mug.get_absolute_url()).content.decode()
+    )
 
 
 def _buyers(product, count, *, shown_every=3):
