@@ -35,9 +35,9 @@ def account_profile(request):
             form.add_error(None, exc)
         else:
             if profile.is_public:
-                messages.success(request, "Your profile is public.")
+                messages.success(request, "Saved: your profile is public.")
             else:
-                messages.success(request, "Your profile is private: nobody else can see it.")
+                messages.success(request, "Saved: your profile is private, nobody else can see it.")
             return redirect("creators:account_profile")
     return render(request, "creators/account_profile.html", {"form": form, "profile": profile})
 

@@ -45,7 +45,7 @@ def test_a_profile_is_private_until_the_fan_makes_it_public(fan_client, fan):
         {"name": "Lena K.", "is_public": "on", "bio": "Mugs & linen."},
         follow=True,
     )
-    assert "Your profile is public." in response.content.decode()
+    assert "Saved: your profile is public." in response.content.decode()
     profile = FanProfile.objects.get(user=fan)
     assert profile.is_public and profile.bio == "Mugs & linen." and profile.made_public_at
     fan.refresh_from_db()
