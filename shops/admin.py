@@ -180,6 +180,7 @@ class OrderAdmin(admin.ModelAdmin):
         "cancelled_at",
         "stock_returned",
         "cancelled_by_buyer",
+        "show_on_profile",  # the buyer's own choice ("I bought this")
         "created_at",
         "updated_at",
     ]

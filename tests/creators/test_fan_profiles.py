@@ -301,3 +301,22 @@ def test_the_people_page_pages_by_keyset_without_repeats(fan_client, fan, ana):
     damaged = fan_client.get(url, {"cursor": "%%%"})
     assert "That page link was damaged" in damaged.content.decode()
     assert fan_client.get(reverse("creators:feed_people", args=["nothing"])).status_code == 404
+
+
+def test_the_feed_with_people_costs_a_constant_number_of_queries(
+    fan_client, fan, django_assert_max_num_queries
+):
+    def people(n):
+        for _ in range(n):
+            person = FanProfileFactory().user
+            FanFollowFactory(follower=fan, followed=person)
+            paid_order_of(buyer=person, product=ProductFactory(), show_on_profile=True)
+
+    people(2)
+    with django_assert_max_num_queries(20) as few:
+        assert "From people you follow" in fan_client.get(reverse("creators:feed")).content.decode()
+    people(40)
+    # The section adds three queries whatever the number of people: the followed public
+    # fans' ids, their newest shown purchases (all joined), the purchases' covers.
+    with django_assert_max_num_queries(len(few.captured_queries), info="justify a new query"):
+        fan_client.get(reverse("creators:feed"))
