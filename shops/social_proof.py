@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q
 from django.http import Http404
+from django.urls import reverse
 
 from creators import fan_activity, pagecache
 from creators.feed import Cursor
@@ -104,7 +105,11 @@ def bought_this(*, product_id: int, names: int = NAMES_SHOWN) -> BoughtThis:
     )
     return BoughtThis(
         total=total,
-        names=[(name, f"/u/{public_id}/") for name, public_id in rows if name],
+        names=[
+            (name, reverse("creators:fan_profile", kwargs={"public_id": public_id}))
+            for name, public_id in rows
+            if name
+        ],
     )
 
 

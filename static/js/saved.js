@@ -10,12 +10,11 @@
     var action = form.querySelector('input[name="action"]');
     var button = form.querySelector("button");
     var icon = form.querySelector(".card-heart__icon");
-    var label = form.querySelector(".card-heart__label");
     if (!action || !button) return;
     action.value = "unsave";
     button.setAttribute("aria-pressed", "true");
     if (icon) icon.textContent = "\u2665";
-    if (label) label.textContent = "Saved: " + (form.dataset.title || "") + " (press to remove)";
+    button.setAttribute("aria-label", "Saved: " + (form.dataset.title || "") + " (press to remove)");
   }
 
   function apply(root) {
