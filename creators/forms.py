@@ -82,8 +82,8 @@ class FanProfileForm(forms.Form):
         label="Your name",
         max_length=120,
         required=False,
-        help_text="How people see you where you choose to be shown, e.g. “Ana” or “Li W.”. "
-        "Never your email address.",
+        help_text="Needed for a public profile: how people see you where you choose to be "
+        "shown, e.g. “Ana” or “Li W.”. Never your email address.",
     )
     is_public = forms.BooleanField(
         label="Make my profile public",
