@@ -11,6 +11,8 @@ from creators.models import (
     CreatorProfile,
     EngagementEvent,
     FanBadge,
+    FanFollow,
+    FanProfile,
     FanRelationship,
     FeaturedItem,
     Follow,
@@ -88,6 +90,28 @@ class CreatorProfileAdmin(admin.ModelAdmin):
 class FollowAdmin(admin.ModelAdmin):
     list_display = ["follower", "followed", "created_at"]
     search_fields = ["follower__email", "followed__email", "followed__creator_profile__handle"]
+    list_select_related = ["follower", "followed"]
+    raw_id_fields = ["follower", "followed"]
+    date_hierarchy = "created_at"
+
+
+@admin.register(FanProfile)
+class FanProfileAdmin(admin.ModelAdmin):
+    """Staff can make a profile private (e.g. an abusive name); saving touches the cached
+    pages that named the fan (creators/pagecache.py)."""
+
+    list_display = ["user", "public_id", "is_public", "made_public_at", "updated_at"]
+    list_filter = ["is_public"]
+    search_fields = ["user__email", "user__name", "public_id"]
+    list_select_related = ["user"]
+    raw_id_fields = ["user"]
+    readonly_fields = ["public_id", "made_public_at"]
+
+
+@admin.register(FanFollow)
+class FanFollowAdmin(admin.ModelAdmin):
+    list_display = ["follower", "followed", "created_at"]
+    search_fields = ["follower__email", "followed__email", "followed__fan_profile__public_id"]
     list_select_related = ["follower", "followed"]
     raw_id_fields = ["follower", "followed"]
     date_hierarchy = "created_at"

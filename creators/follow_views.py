@@ -13,6 +13,7 @@ from creators.ratelimits import rate_limited
 
 FOLLOWS_PER_PAGE = 50
 FOLLOW_RATE = "120/h"
+PEOPLE_SHOWN = 100  # fans followed, listed under the creators
 
 
 def _follow_limited(request, minutes: int):
@@ -95,4 +96,13 @@ def account_following(request):
     page = Paginator(selectors.following_of(user=request.user), FOLLOWS_PER_PAGE).get_page(
         request.GET.get("page")
     )
-    return render(request, "creators/account_following.html", {"page": page})
+    people = list(selectors.fans_followed_by(user=request.user)[: PEOPLE_SHOWN + 1])
+    return render(
+        request,
+        "creators/account_following.html",
+        {
+            "page": page,
+            "people": people[:PEOPLE_SHOWN],
+            "people_more": len(people) > PEOPLE_SHOWN,
+        },
+    )

@@ -2,7 +2,7 @@ from django import forms
 
 from creators.handles import HANDLE_MAX_LENGTH, HANDLE_MIN_LENGTH, validate_handle
 from creators.images import ImageUploadField
-from creators.models import User
+from creators.models import FAN_BIO_MAX_LENGTH, User
 from creators.selectors import handle_is_taken
 from creators.services import HANDLE_TAKEN
 
@@ -73,3 +73,28 @@ class NotificationSettingsForm(forms.Form):
                 widget=forms.RadioSelect,
                 help_text=f"Default: {topic.default.label.lower()}.",
             )
+
+
+class FanProfileForm(forms.Form):
+    """A fan's public profile settings (creators/fans.py): private unless they choose."""
+
+    name = forms.CharField(
+        label="Your name",
+        max_length=120,
+        required=False,
+        help_text="Needed for a public profile: how people see you where you choose to be "
+        "shown, e.g. “Ana” or “Li W.”. Never your email address.",
+    )
+    is_public = forms.BooleanField(
+        label="Make my profile public",
+        required=False,
+        help_text="Off by default. Turn it off again at any time: everything listed above "
+        "disappears at once.",
+    )
+    bio = forms.CharField(
+        label="About you",
+        max_length=FAN_BIO_MAX_LENGTH,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Optional, up to 300 characters, shown on your public profile.",
+    )

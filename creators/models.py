@@ -167,6 +167,67 @@ class Follow(models.Model):
         return f"{self.follower_id} → {self.followed_id}"
 
 
+FAN_PUBLIC_ID_LENGTH = 10
+FAN_BIO_MAX_LENGTH = 300
+
+
+class FanProfile(models.Model):
+    """What a fan shows the world: nothing, unless they choose to ("shoppers have the power").
+
+    One row per fan who opened their profile settings. While `is_public` is false the
+    profile page is a 404, their name never appears in "bought this", nobody can follow
+    them and their followers see none of their activity. `public_id` is the stable,
+    random part of the profile's URL (/u/<public_id>/): no email, no sequential id.
+    """
+
+    user = models.OneToOneField(
+        User, primary_key=True, on_delete=models.CASCADE, related_name="fan_profile"
+    )
+    public_id = models.CharField(max_length=16, unique=True, editable=False)
+    is_public = models.BooleanField("make my profile public", default=False)
+    bio = models.CharField(max_length=FAN_BIO_MAX_LENGTH, blank=True)
+    made_public_at = models.DateTimeField(null=True, blank=True, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "fan profile"
+
+    def __str__(self):
+        return f"fan {self.user_id} ({'public' if self.is_public else 'private'})"
+
+    def get_absolute_url(self):
+        return reverse("creators:fan_profile", kwargs={"public_id": self.public_id})
+
+
+class FanFollow(models.Model):
+    """A fan follows another fan's public profile (a tastemaker).
+
+    Kept apart from `Follow` on purpose: creator follower counts, the post feed and the
+    relationship metrics read `Follow` only. Rows of a profile that went private stay
+    (so going public again restores them) but every read requires the followed profile
+    to be public, so nothing of a private fan reaches their followers.
+    """
+
+    follower = models.ForeignKey(User, on_delete=models.CASCADE, related_name="fan_following_set")
+    followed = models.ForeignKey(User, on_delete=models.CASCADE, related_name="fan_follower_set")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["follower", "followed"], name="fan_follow_unique"),
+            models.CheckConstraint(
+                condition=~models.Q(follower=models.F("followed")), name="fan_follow_not_self"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["followed", "follower"], name="fan_follow_followed_idx"),
+        ]
+
+    def __str__(self):
+        return f"fan {self.follower_id} → fan {self.followed_id}"
+
+
 class EventKind(models.TextChoices):
     SHOP_OPENED = "shop_opened", "Shop opened"
     FOLLOW = "follow", "Follow"
@@ -192,6 +253,9 @@ class EventKind(models.TextChoices):
     THANK_YOU = "thank_you", "Thank-you note"
     FOLLOWER_MILESTONE = "follower_milestone", "Follower milestone"
     FOLLOW_ANNIVERSARY = "follow_anniversary", "Follow anniversary"
+    FAN_FOLLOW = "fan_follow", "Fan follows a fan"
+    SAVED_PRICE_DROP = "saved_price_drop", "Saved product: price drop"
+    SAVED_BACK_IN_STOCK = "saved_back_in_stock", "Saved product: back in stock"
 
 
 class EngagementEvent(models.Model):

@@ -52,6 +52,12 @@ def _describe_reply(event: EngagementEvent, recipient_id: int) -> notify.Descrip
     return notify.Description(text, _comment_url(event, reverse("creators:feed")))
 
 
+def _describe_fan_follow(event: EngagementEvent, recipient_id: int) -> notify.Description:
+    return notify.Description(
+        f"{_fan_name(event)} started following your profile", reverse("creators:account_profile")
+    )
+
+
 def _owner(event: EngagementEvent) -> list[int]:
     return [event.creator.user_id] if event.creator else []
 
@@ -99,6 +105,12 @@ def register() -> None:
         notify.kind_register(
             kind, topic="replies", recipients=_parent_author, describe=_describe_reply
         )
+    notify.kind_register(
+        EventKind.FAN_FOLLOW,
+        topic="follows",
+        recipients=lambda event: [event.payload.get("followed_id")],
+        describe=_describe_fan_follow,
+    )
     # Likes and reports notify nobody: likes would flood, reports are for staff (admin).
     _register_recognition()
 

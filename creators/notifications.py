@@ -193,6 +193,8 @@ def notifications_fanout_chunk(*, event_id: int, after: int, upto: int) -> int:
         return 0
     field = spec.audience_field
     chunk = spec.audience(event).filter(**{f"{field}__gt": after, f"{field}__lte": upto})
+    if spec.claim is not None:
+        chunk = spec.claim(event, chunk)  # e.g. at most one alert per fan and day
     return notifications_write(event=event, audience=chunk, field=field)
 
 

@@ -25,6 +25,11 @@ AppConfig.ready(), the kinds of event it records:
   (subject, text, optional address; None: nothing to send). Preferences per topic and
   the verified-address rule apply to every email either way; the unsubscribe footer and
   headers are added around it.
+- `claim(event, chunk)` (audience kinds only) runs on each fan-out chunk before anything
+  is written: it may record what it hands out — shops' saved-item alerts insert one
+  dated row per fan and product, unique per day — and returns the part of the chunk to
+  tell (a queryset with the same `audience_field`). It must be idempotent: a rerun of
+  the chunk gets the same answer.
 - A topic groups kinds for email preferences (one choice per topic); `emails=False`
   keeps a topic to the bell (its email goes out another way).
 """
@@ -69,6 +74,7 @@ class KindSpec:
     audience_field: str = "follower_id"
     email_recipients: Callable[[EngagementEvent], Iterable[int]] | None = None
     render_email: Callable[[Notification], Email | None] | None = None
+    claim: Callable[[EngagementEvent, QuerySet], QuerySet] | None = None
 
 
 logger = logging.getLogger(__name__)
@@ -93,11 +99,14 @@ def kind_register(
     audience_field: str = "follower_id",
     email_recipients: Callable[[EngagementEvent], Iterable[int]] | None = None,
     render_email: Callable[[Notification], Email | None] | None = None,
+    claim: Callable[[EngagementEvent, QuerySet], QuerySet] | None = None,
 ) -> KindSpec:
     if topic not in _TOPICS:
         raise LookupError(f"register topic {topic!r} before kind {kind!r}")
     if (recipients is None) == (audience is None):
         raise ValueError(f"kind {kind!r} needs exactly one of recipients= or audience=")
+    if claim is not None and audience is None:
+        raise ValueError(f"kind {kind!r}: claim= works on an audience's chunks")
     spec = KindSpec(
         kind=str(kind),
         topic=topic,
@@ -107,6 +116,7 @@ def kind_register(
         audience_field=audience_field,
         email_recipients=email_recipients,
         render_email=render_email,
+        claim=claim,
     )
     _KINDS[str(kind)] = spec
     return spec

@@ -462,6 +462,12 @@ def _user_changed(sender, instance, update_fields=None, **kwargs):
     handle = CreatorProfile.objects.filter(user=instance).values_list("handle", flat=True).first()
     if handle is not None:  # a creator's account (e.g. deactivated) shows on their pages
         touch(CATALOG, creator_scope(handle))
+    if not kwargs.get("created"):  # a fan's name (or deactivation) shows where they bought
+        touch_fans([instance.pk])
+
+
+def _user_deleted(sender, instance, **kwargs):
+    touch_fans([instance.pk])
 
 
 def touch_creators(user_ids) -> None:
@@ -471,6 +477,29 @@ def touch_creators(user_ids) -> None:
 
     handles = CreatorProfile.objects.filter(user_id__in=user_ids).values_list("handle", flat=True)
     touch(*(creator_scope(handle) for handle in handles))
+
+
+# Fans' public pages: other apps show a public fan's name on creators' pages (the product
+# page's "Ana and Li bought this"). They register, from AppConfig.ready(), a function that
+# names the scopes a fan appears in; a change of the fan's name or visibility touches them.
+_FAN_SCOPE_SOURCES: list[Callable[[list[int]], list[str]]] = []
+
+
+def register_fan_scopes(source: Callable[[list[int]], list[str]]) -> None:
+    """`source(user_ids)` returns the scopes of every cached page showing these fans."""
+    if source not in _FAN_SCOPE_SOURCES:
+        _FAN_SCOPE_SOURCES.append(source)
+
+
+def touch_fans(user_ids) -> None:
+    """Invalidate, at commit, every cached page that shows these fans by name."""
+    ids = [int(user_id) for user_id in user_ids]
+    if ids:
+        touch(*(scope for source in _FAN_SCOPE_SOURCES for scope in source(ids)))
+
+
+def _fan_profile_changed(sender, instance, **kwargs):
+    touch_fans([instance.user_id])  # public or private, named or not: pages must follow
 
 
 def _post_changed(sender, instance, **kwargs):
@@ -503,9 +532,18 @@ def _reaction_changed(sender, instance, **kwargs):
 
 
 def connect() -> None:
-    from django.db.models.signals import post_delete, post_save
+    from django.db.models.signals import post_delete, post_save, pre_delete
 
-    from creators.models import Comment, CreatorProfile, Follow, Post, PostImage, Reaction, User
+    from creators.models import (
+        Comment,
+        CreatorProfile,
+        FanProfile,
+        Follow,
+        Post,
+        PostImage,
+        Reaction,
+        User,
+    )
 
     for model, handler in ((Comment, _comment_changed), (Reaction, _reaction_changed)):
         post_save.connect(handler, sender=model, dispatch_uid=f"pagecache.{model.__name__}")
@@ -520,3 +558,7 @@ def connect() -> None:
     post_save.connect(_profile_changed, sender=CreatorProfile, dispatch_uid="pagecache.profile")
     post_delete.connect(_profile_changed, sender=CreatorProfile, dispatch_uid="pagecache.profile")
     post_save.connect(_user_changed, sender=User, dispatch_uid="pagecache.user")
+    # pre_delete: an account's deletion empties its orders' buyer before post_delete.
+    post_save.connect(_fan_profile_changed, sender=FanProfile, dispatch_uid="pagecache.fan")
+    pre_delete.connect(_fan_profile_changed, sender=FanProfile, dispatch_uid="pagecache.fan")
+    pre_delete.connect(_user_deleted, sender=User, dispatch_uid="pagecache.user_deleted")

@@ -3,7 +3,7 @@
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
-from creators import feed, selectors, threads
+from creators import fan_activity, feed, selectors, threads
 from creators.feed import Cursor
 from creators.models import Follow
 
@@ -88,5 +88,7 @@ def feed_page(request):
             "bad_cursor": bad_cursor,
             "first_page": first_page,
             "suggestions": feed.creators_to_follow(user=user) if suggest else [],
+            # What the fans this one follows chose to share (purchases…): its own section.
+            "people": fan_activity.feed_activity(user=user) if first_page else [],
         },
     )

@@ -5,7 +5,15 @@ from django.db.models.functions import Lower
 from django.http import Http404
 
 from creators.handles import handle_key
-from creators.models import CreatorProfile, Follow, Post, PostVisibility, User
+from creators.models import (
+    CreatorProfile,
+    FanFollow,
+    FanProfile,
+    Follow,
+    Post,
+    PostVisibility,
+    User,
+)
 
 
 def _by_handle(handle: str) -> QuerySet[CreatorProfile]:
@@ -167,3 +175,39 @@ def posts_for_studio(*, user: User) -> QuerySet[Post]:
 def post_can_view(*, post: Post, viewer: User, is_follower: bool) -> bool:
     """Whether `viewer` sees the whole post (else a teaser and a follow button)."""
     return post.visibility == PostVisibility.PUBLIC or post.creator_id == viewer.pk or is_follower
+
+
+# Fans' public profiles and fans following fans (creators/fans.py) --------------------------
+
+
+def fan_profile_get_public(*, public_id: str, viewer: User | None = None) -> FanProfile:
+    """A fan's public profile; a private one (or a closed account) is a 404 for anyone but
+    its owner, who may preview it."""
+    profile = (
+        FanProfile.objects.select_related("user").filter(public_id=public_id[:16].lower()).first()
+    )
+    is_owner = profile is not None and viewer is not None and viewer.pk == profile.user_id
+    if profile is None or not profile.user.is_active or not (profile.is_public or is_owner):
+        raise Http404("No public profile here.")
+    return profile
+
+
+def fan_follow_exists(*, follower: User, followed_id: int) -> bool:
+    if not follower.is_authenticated:
+        return False
+    return FanFollow.objects.filter(follower=follower, followed_id=followed_id).exists()
+
+
+def fan_follower_count(*, user_id: int) -> int:
+    return FanFollow.objects.filter(followed_id=user_id, follower__is_active=True).count()
+
+
+def fans_followed_by(*, user: User) -> QuerySet[FanFollow]:
+    """The public fans `user` follows, most recent first (private ones are left out)."""
+    return (
+        FanFollow.objects.filter(
+            follower=user, followed__is_active=True, followed__fan_profile__is_public=True
+        )
+        .select_related("followed__fan_profile")
+        .order_by("-created_at", "-id")
+    )

@@ -2,6 +2,7 @@ from django.urls import path
 
 from creators import (
     comment_views,
+    fan_views,
     follow_views,
     notification_views,
     post_views,
@@ -46,6 +47,14 @@ urlpatterns = [
     path("@<str:handle>/follow/", follow_views.follow, name="follow"),
     path("studio/followers/", follow_views.studio_followers, name="studio_followers"),
     path("account/following/", follow_views.account_following, name="account_following"),
+]
+
+# Fans' public profiles, fans following fans, what they share: fan_views.py
+urlpatterns += [
+    path("account/profile/", fan_views.account_profile, name="account_profile"),
+    path("u/<str:public_id>/", fan_views.fan_profile, name="fan_profile"),
+    path("u/<str:public_id>/follow/", fan_views.fan_follow, name="fan_follow"),
+    path("feed/people/<slug:source>/", fan_views.feed_people, name="feed_people"),
 ]
 
 # Comments, questions, replies, likes, reports and the creator's Inbox: comment_views.py

@@ -65,7 +65,13 @@ from creators.images import PRODUCT, CleanImage, StoredImage, clean_image_upload
 from creators.models import CreatorProfile, EngagementEvent, EventKind, Follow, User
 from creators.rich_text import markdown_to_html
 from creators.selectors import handle_is_taken
-from relcommerce import demo_catalog, demo_conversation, demo_reviews, demo_social
+from relcommerce import (
+    demo_catalog,
+    demo_conversation,
+    demo_reviews,
+    demo_social,
+    demo_tastemakers,
+)
 from relcommerce.demo_catalog import RANDOM_STOCK, ProductSeed
 from shops.downloads import delete_private_files, digital_file_name, private_storage
 from shops.models import Product, ProductImage, ProductKind, ProductStatus, Shop, Tag
@@ -652,6 +658,9 @@ def demo_seed(
         f"{reviews.responses} creator responses, {reviews.helpful_votes} helpful votes "
         f"({_since(phase)})"
     )
+    phase = time.monotonic()
+    public = demo_tastemakers.tastemakers_seed(seed=seed, fan_ids=fan_ids)
+    log(f"tastemakers: {public} public fan profiles with shown purchases ({_since(phase)})")
     # Conversation last: it needs the posts, products and fans to talk about and with.
     phase = time.monotonic()
     report.comments_created = demo_conversation.conversation_seed(

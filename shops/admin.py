@@ -187,6 +187,7 @@ class OrderAdmin(admin.ModelAdmin):
         "cancelled_by_buyer",
         "referral",
         "referred_by",
+        "show_on_profile",  # the buyer's own choice ("I bought this")
         "created_at",
         "updated_at",
     ]

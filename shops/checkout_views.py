@@ -18,7 +18,7 @@ from django.views.decorators.cache import never_cache
 
 from creators.ratelimits import rate_limited
 from shops import cart as carts
-from shops import referrals
+from shops import referrals, social_proof
 from shops.checkout import checkout_refusal, order_place
 from shops.checkout_forms import CheckoutForm
 from shops.models import Checkout, Order, OrderItem
@@ -115,4 +115,9 @@ def checkout_done(request, key):
     )
     if placed is None:
         raise Http404("No such checkout.")
-    return render(request, "shops/checkout/done.html", {"checkout": placed})
+    return render(
+        request,
+        "shops/checkout/done.html",
+        # "I bought this": each order has its switch, off until the fan turns it on.
+        {"checkout": placed, "fan_public": social_proof.fan_is_public(request.user)},
+    )

@@ -330,6 +330,13 @@ class Order(TimeStampedModel):
         related_name="orders",
         help_text="The share link credited with this order (a fan's referral).",
     )
+    # "I bought this": the buyer's choice, per order and off by default, to show it on
+    # their public profile, to their followers and by name on the product page.
+    show_on_profile = models.BooleanField(
+        "show on my public profile",
+        default=False,
+        help_text="The buyer shows this purchase on their public profile and to their followers.",
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -348,6 +355,12 @@ class Order(TimeStampedModel):
             models.Index(fields=["shop", "status", "-created_at"], name="order_shop_status_idx"),
             models.Index(fields=["shop", "-created_at"], name="order_shop_created_idx"),
             models.Index(fields=["buyer", "-created_at"], name="order_buyer_created_idx"),
+            # What public fans share: one fan's (or the followed fans') shown purchases.
+            models.Index(
+                fields=["buyer", "-paid_at"],
+                condition=models.Q(show_on_profile=True),
+                name="order_shown_idx",
+            ),
         ]
 
     def __str__(self):
@@ -586,3 +599,58 @@ class ShareLink(models.Model):
     @property
     def target(self):
         return getattr(self, SHARE_TARGETS[self.target_kind])
+
+
+class SavedItem(models.Model):
+    """A product a fan saved (the heart): a private list, seen by nobody else.
+
+    `price_when_saved` lets the Saved page say "down from €24 when you saved it"."""
+
+    user = models.ForeignKey("creators.User", on_delete=models.CASCADE, related_name="saved_items")
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="saved_by")
+    price_when_saved = models.DecimalField(max_digits=10, decimal_places=2)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "product"], name="saved_item_unique"),
+        ]
+        indexes = [
+            # The Saved page: one fan's items, newest first.
+            models.Index(fields=["user", "-created_at"], name="saved_item_user_idx"),
+            # Alerts fan out over one product's savers in user-id order (keyset chunks).
+            models.Index(fields=["product", "user"], name="saved_item_fanout_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.user_id} saved {self.product_id}"
+
+
+class SavedAlert(models.Model):
+    """One alert told to one fan about one saved product on one day.
+
+    The unique (user, product, day) is what keeps it to one a day: a fan-out chunk inserts
+    these rows (ON CONFLICT DO NOTHING) before any notification, and notifies only the rows
+    that carry its own event — a second price drop the same day finds them taken.
+    """
+
+    user = models.ForeignKey("creators.User", on_delete=models.CASCADE, related_name="+")
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    event = models.ForeignKey(
+        "creators.EngagementEvent", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-day", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "product", "day"], name="saved_alert_once_a_day"
+            ),
+        ]
+        indexes = [models.Index(fields=["event", "user"], name="saved_alert_event_idx")]
+
+    def __str__(self):
+        return f"alert {self.product_id} → {self.user_id} on {self.day}"

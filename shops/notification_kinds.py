@@ -5,7 +5,9 @@ from django.urls import reverse
 
 from creators import notify
 from creators.models import EmailMode, EngagementEvent, EventKind
+from shops import saved
 from shops.emails import order_email_recipients, order_email_render
+from shops.templatetags.shop_tags import money
 
 # kind -> (what the buyer reads, what the creator reads); {n} is the order number.
 _TEXTS = {
@@ -38,6 +40,21 @@ def _describe(event: EngagementEvent, recipient_id: int) -> notify.Description:
     )
 
 
+def _describe_saved(event: EngagementEvent, recipient_id: int) -> notify.Description:
+    """Read from the payload only (no query per notification)."""
+    data = event.payload
+    title = data.get("title", "A product you saved")
+    price = money(data.get("price"), data.get("currency", ""))
+    was = money(data.get("old_price"), data.get("currency", "")) if data.get("old_price") else ""
+    if event.kind == EventKind.SAVED_BACK_IN_STOCK:
+        text = f"“{title}”, which you saved, is back in stock"
+        text += f" — now {price}, down from {was}" if was else ""
+    else:
+        text = f"“{title}”, which you saved, is now {price} (was {was})"
+    url = reverse("shops:product", kwargs={"handle": data["handle"], "slug": data["slug"]})
+    return notify.Description(text, url)
+
+
 def register() -> None:
     notify.topic_register(
         "orders", label="Your orders and your shop’s orders", default=EmailMode.IMMEDIATE
@@ -51,4 +68,20 @@ def register() -> None:
             # The buyer gets a receipt of their own order, unlike the bell's rule.
             email_recipients=order_email_recipients,
             render_email=order_email_render,
+        )
+    # Saved items: the product's savers, in batched chunks, one alert per fan and day.
+    notify.topic_register(
+        saved.TOPIC,
+        label="Saved items back in stock or at a lower price (“Never” also turns off "
+        "these alerts under Notifications)",
+        default=EmailMode.IMMEDIATE,
+    )
+    for kind in (EventKind.SAVED_PRICE_DROP, EventKind.SAVED_BACK_IN_STOCK):
+        notify.kind_register(
+            kind,
+            topic=saved.TOPIC,
+            audience=saved.alert_audience,
+            audience_field="user_id",
+            claim=saved.alert_claim,
+            describe=_describe_saved,
         )

@@ -14,11 +14,13 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from creators.http import is_htmx, safe_next
 from creators.ratelimits import rate_limited
-from shops import downloads, orders, selectors
+from shops import downloads, orders, selectors, social_proof
 from shops.models import OrderStatus, ProductKind
 
 ORDERS_PER_PAGE = 20
@@ -73,8 +75,34 @@ def order_detail(request, number):
             "timeline": _timeline(order),
             "has_digital": any(item.kind == ProductKind.DIGITAL for item in items),
             "cancel_refusal": orders.order_buyer_cancel_refusal(order),
+            "fan_public": social_proof.fan_is_public(request.user),
         },
     )
+
+
+@login_required
+@require_POST
+@rate_limited("order_show", ORDER_ACTION_RATE)
+def order_show(request, number):
+    """The buyer's "I bought this" switch for one order (show=1 shows it, absent hides)."""
+    order = orders.order_get_for_buyer(user=request.user, number=number)
+    show = request.POST.get("show") == "1"
+    social_proof.order_set_shown(order=order, buyer=request.user, show=show)
+    if is_htmx(request):
+        return render(
+            request,
+            "shops/orders/_show_toggle.html",
+            {
+                "order": order,
+                "fan_public": social_proof.fan_is_public(request.user),
+                "saved_notice": True,
+            },
+        )
+    if show:
+        messages.success(request, f"Order {order.number} is shown on your public profile.")
+    else:
+        messages.success(request, f"Order {order.number} is no longer shown.")
+    return redirect(safe_next(request, reverse("shops:order_detail", args=[order.number])))
 
 
 @login_required

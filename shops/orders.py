@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from creators.events import event_record
 from creators.models import EventKind, User
-from shops import page_cache, referrals
+from shops import page_cache, referrals, saved
 from shops.models import Order, OrderItem, OrderStatus, Product, ProductKind
 
 S = OrderStatus
@@ -203,6 +203,11 @@ def _cancel(*, order: Order, locked: Order, by: User | None, by_buyer: bool = Fa
         if locked.stock_returned:
             return fields
         quantities = sorted(_item_quantities(locked).items())
+        sold_out = list(
+            Product.objects.filter(pk__in=[pk for pk, _ in quantities], stock=0).values_list(
+                "pk", flat=True
+            )
+        )
         for product_id, quantity in quantities:
             Product.objects.filter(pk=product_id, stock__isnull=False).update(
                 stock=F("stock") + quantity
@@ -211,6 +216,9 @@ def _cancel(*, order: Order, locked: Order, by: User | None, by_buyer: bool = Fa
                 Product.objects.filter(pk=product_id).update(
                     sales_count=Greatest(F("sales_count") - quantity, 0)
                 )
+        # Sold-out products this order gave units back to are in stock again: their
+        # savers hear about it, in this transaction.
+        saved.saved_alerts_back_in_stock(product_ids=sold_out, actor=by)
         page_cache.products_touched(product_id for product_id, _ in quantities)
         locked.stock_returned = True
         return [*fields, "stock_returned"]

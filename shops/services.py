@@ -16,7 +16,7 @@ from creators.images import CleanImage
 from creators.models import EventKind, User
 from creators.rich_text import markdown_to_html
 from creators.services import creator_profile_create
-from shops import downloads
+from shops import downloads, saved
 from shops.models import Product, ProductImage, ProductKind, ProductStatus, Shop, Tag
 
 MAX_PRODUCT_IMAGES = 8
@@ -274,6 +274,7 @@ def product_update(
         transaction.atomic(),
     ):
         product = Product.objects.select_for_update().get(pk=product.pk)
+        old_price, was_in_stock = product.price, product.in_stock
         current = list(product.images.order_by("position", "id"))
         kept = [image for image in current if image.pk not in remove]
         removed = [image for image in current if image.pk in remove]
@@ -302,6 +303,13 @@ def product_update(
             _store_digital_file(product, digital_file, private_written)
         product.save()
         product.tags.set(tag_rows)
+        # Fans who saved it hear about a lower price or its return (same transaction).
+        saved.saved_alert_record(
+            product=product,
+            old_price=old_price,
+            was_in_stock=was_in_stock,
+            actor=product.shop.creator.user,
+        )
 
         if removed:
             removed_ids = [image.pk for image in removed]

@@ -6,6 +6,7 @@ from shops import (
     list_views,
     order_views,
     post_views,
+    saved_views,
     share_views,
     shipping_views,
     views,
@@ -38,6 +39,7 @@ urlpatterns += [
     path("orders/", order_views.order_list, name="order_list"),
     path("orders/<str:number>/", order_views.order_detail, name="order_detail"),
     path("orders/<str:number>/cancel/", order_views.order_cancel, name="order_cancel"),
+    path("orders/<str:number>/show/", order_views.order_show, name="order_show"),
     path("studio/orders/", order_views.studio_orders, name="studio_orders"),
     path("studio/orders/export.csv", order_views.studio_orders_csv, name="studio_orders_csv"),
     path("studio/orders/<str:number>/", order_views.studio_order, name="studio_order"),
@@ -88,4 +90,10 @@ urlpatterns += [
         name="list_item_go",
     ),
     path("account/lists/", list_views.account_lists, name="account_lists"),
+]
+
+# Saved items (the heart) and the fan's Saved page: shops/saved_views.py
+urlpatterns += [
+    path("saved/", saved_views.saved_list, name="saved"),
+    path("saved/<int:product_id>/", saved_views.saved_toggle, name="saved_toggle"),
 ]

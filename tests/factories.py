@@ -36,6 +36,26 @@ class UserFactory(factory.django.DjangoModelFactory):
         )
 
 
+class FanProfileFactory(factory.django.DjangoModelFactory):
+    """A fan's profile, public unless told otherwise (the default in the app is private)."""
+
+    class Meta:
+        model = "creators.FanProfile"
+
+    user = factory.SubFactory(UserFactory)
+    public_id = factory.Sequence(lambda n: f"fan{n:07d}")
+    is_public = True
+    made_public_at = factory.LazyFunction(timezone.now)
+
+
+class FanFollowFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "creators.FanFollow"
+
+    follower = factory.SubFactory(UserFactory)
+    followed = factory.SubFactory(UserFactory)
+
+
 class CreatorProfileFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = CreatorProfile

@@ -107,3 +107,65 @@ def product_questions(context, product_id):
         "profile": product.shop.creator,
         "thread": thread,
     }
+
+
+# "I bought this" and saved items (shops/social_proof.py, shops/saved.py) -----------------
+
+
+@register.inclusion_tag("shops/partials/bought_this.html")
+def bought_this(product):
+    """The product page's "Ana, Li and 12 other fans bought this" (part of the cached
+    page: two queries when it renders, invalidated as social_proof.py describes)."""
+    from shops import social_proof
+
+    return {"bought": social_proof.bought_this(product_id=product.pk)}
+
+
+@register.inclusion_tag("shops/partials/bought_following.html", takes_context=True)
+def bought_by_following(context, product_id):
+    """ "3 people you follow bought this": per viewer, a hole (one query, none signed out)."""
+    from shops import social_proof
+
+    request = context["request"]
+    count = social_proof.bought_by_following_count(product_id=int(product_id), viewer=request.user)
+    return {"count": count}
+
+
+@register.inclusion_tag("shops/partials/save_button.html", takes_context=True)
+def save_button(context, product_id, size="large"):
+    """The heart of one product, pressed or not for this viewer (one query signed in)."""
+    from shops import saved
+
+    request = context["request"]
+    product_id = int(product_id)
+    is_saved = product_id in saved.saved_ids_among(user=request.user, product_ids=[product_id])
+    return {
+        "request": request,
+        "user": request.user,
+        "product_id": product_id,
+        "title": context.get("title", ""),
+        "saved": is_saved,
+        "size": size,
+        "next_url": request.get_full_path(),
+    }
+
+
+@register.filter
+def product_ids(products) -> str:
+    """`{% hole … ids=page.object_list|product_ids %}`: "3-5-8", for the saved-state hole."""
+    return "-".join(str(product.pk) for product in products)
+
+
+@register.inclusion_tag("shops/partials/saved_state.html", takes_context=True)
+def saved_state(context, ids):
+    """Which products of a grid this viewer saved (one query; nothing signed out), for
+    static/js/saved.js to press their hearts: the grid itself is shared by everyone."""
+    from shops import saved
+
+    request = context["request"]
+    wanted = [part for part in str(ids).split("-") if part.isdigit()][:200]
+    found = saved.saved_ids_among(user=request.user, product_ids=wanted)
+    return {
+        "saved_ids": " ".join(str(pk) for pk in sorted(found)),
+        "signed_in": request.user.is_authenticated,
+    }

@@ -455,8 +455,9 @@ def test_the_product_page_with_its_share_button_costs_the_same_however_many_shar
     # The share button needs nothing from the database (the panel is fetched on press).
     # Session, user, the product, images, tags, more products, the questions' content type
     # and count, "is the fan blocked", the bell, "does the fan follow", the reviews
-    # summary and the fan's own review: the product page's own queries for a signed-in fan.
-    with django_assert_max_num_queries(12):
+    # summary and the fan's own review, "people you follow bought this", the Save heart and
+    # the reviewers' badges (with reviews): the product page's own queries for a signed-in fan.
+    with django_assert_max_num_queries(14):
         response = client.get(mug.get_absolute_url())
     assert '<button type="submit" class="button button--secondary button--small">Share' in (
         response.content.decode()
