@@ -1,6 +1,6 @@
 """Fan A shares a product with their own link; fan B opens it, signs up and buys with the
 test card; A sees the credited purchase under "Your shares"; the creator sees A among
-the top advocates. (Thanking A is the recognition journey.)"""
+the top advocates and thanks A; A finds the thank-you note in their notifications."""
 
 import re
 from decimal import Decimal
@@ -98,4 +98,18 @@ def test_a_shared_link_brings_a_purchase_credited_to_the_fan_who_shared_it(
     top = studio.get_by_role("row", name=re.compile("Amy Advocate"))
     expect(top).to_contain_text("€24.00")
     expect(top.get_by_role("cell").first).to_have_text("1")
+
+    # …and thanks her from there: bringing a purchase counts as interacting.
+    top.get_by_role("link", name="Thank Amy Advocate").click()
+    expect(studio.get_by_role("heading", name=re.compile("^Thank Amy"), level=1)).to_be_visible()
+    studio.get_by_label("Your note").fill("Thank you for telling your friends about our mugs!")
+    studio.get_by_role("button", name="Send thank-you note").click()
+    expect(studio.get_by_text(re.compile("Your thank-you note is on its way"))).to_be_visible()
+    expect(studio.get_by_role("heading", name="Your top advocates")).to_be_visible()
     studio.context.close()
+
+    # Fan A gets the thank-you in her notifications.
+    page.goto("/")
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Notifications").click()
+    page.get_by_role("link", name="Ana Makes sent you a thank-you note").click()
+    expect(page.get_by_text("Thank you for telling your friends about our mugs!")).to_be_visible()
