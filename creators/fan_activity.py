@@ -13,8 +13,8 @@ register from their AppConfig.ready() (shops registers the purchases fans chose 
 A source's `page` returns the items of these fans newest first, paged by keyset (the
 `creators.feed.Cursor` of the last item's time and id), so a deep page costs what the
 first does; it must itself require the fans' profiles to be public, and cost a constant
-number of queries. The fan's public lists (another part of the issue) plug in the same
-way: a source named "lists" with its own template.
+number of queries. shops registers a second source, "lists": the public tastemaker lists
+the fans made.
 
 The feed shows this in its own section, "From people you follow", apart from the posts:
 mixing two kinds of row into the posts' keyset would need a cursor per source and the

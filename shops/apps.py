@@ -19,7 +19,7 @@ class ShopsConfig(AppConfig):
         from django.contrib.auth.signals import user_logged_in
 
         from creators import pagecache
-        from shops import notification_kinds, page_cache, social_proof
+        from shops import lists, notification_kinds, page_cache, social_proof
 
         user_logged_in.connect(_merge_visitor_cart, dispatch_uid="shops.merge_visitor_cart")
         page_cache.connect()
@@ -27,6 +27,7 @@ class ShopsConfig(AppConfig):
         pagecache.register_hole("shops/partials/product_questions_hole.html")
         # "I bought this": names public fans on product pages, feeds their followers.
         social_proof.register()
+        lists.register()  # and the public lists they made
         # Per viewer on cached pages: "N people you follow bought this", the product
         # page's heart, and which hearts of a product grid are already pressed.
         pagecache.register_hole("shops/partials/bought_following_hole.html")

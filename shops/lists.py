@@ -22,7 +22,8 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
-from creators import pagecache
+from creators import fan_activity, pagecache
+from creators.feed import Cursor
 from creators.models import ReportReason, ReportStatus, User
 from shops.models import (
     LIST_DESCRIPTION_MAX_LENGTH,
@@ -38,6 +39,7 @@ from shops.models import (
     TastemakerListFollow,
     TastemakerListItem,
     TastemakerListReport,
+    public_profile_url,
 )
 
 # Tiers of credit on the tastemakers page, by purchases a fan's links influenced.
@@ -74,7 +76,9 @@ def _visible_count():
 
 
 def lists_with_counts() -> QuerySet[TastemakerList]:
-    return TastemakerList.objects.select_related("author").annotate(visible_count=_visible_count())
+    return TastemakerList.objects.select_related("author__fan_profile").annotate(
+        visible_count=_visible_count()
+    )
 
 
 def lists_public() -> QuerySet[TastemakerList]:
@@ -234,6 +238,7 @@ def tastemakers_ranked() -> QuerySet[User]:
 
     return (
         User.objects.filter(is_active=True)
+        .select_related("fan_profile")
         .filter(Exists(has_public_list.filter(visible_count__gte=LIST_MIN_PUBLIC_ITEMS)))
         .annotate(influenced=total("purchases"), brought_visits=total("visits"))
         .order_by("-influenced", "-brought_visits", "pk")
@@ -251,7 +256,44 @@ def tastemakers_with_lists(users: list[User], *, per_user: int = 3) -> list[User
         user.public_list_count = len(found.get(user.pk, []))
         user.tier = tastemaker_tier(user.influenced)
         user.display_name = user.name or "A fan"
+        user.profile_url = public_profile_url(user)
     return users
+
+
+def lists_page(
+    *, user_ids: list[int], cursor: Cursor | None, per_page: int
+) -> fan_activity.ActivityPage:
+    """The public lists of these (public) fans, newest first, keyset-paged on (created_at,
+    id): their profile pages and their followers' feed (creators.fan_activity)."""
+    qs = lists_public().filter(author_id__in=user_ids, author__fan_profile__is_public=True)
+    qs = qs.order_by("-created_at", "-id")
+    if cursor is not None:
+        qs = qs.filter(created_at__lte=cursor.published_at).filter(
+            Q(created_at__lt=cursor.published_at) | Q(id__lt=cursor.id)
+        )
+    rows = list(qs[: per_page + 1])
+    items = rows[:per_page]
+    next_cursor = None
+    if len(rows) > per_page:
+        next_cursor = Cursor(published_at=items[-1].created_at, id=items[-1].pk).encode()
+    return fan_activity.ActivityPage(items=items, next_cursor=next_cursor)
+
+
+def featured_author_scopes(user_ids: list[int]) -> list[str]:
+    """The home page names (and links) the authors of featured lists."""
+    featured = TastemakerList.objects.filter(author_id__in=user_ids, is_featured=True)
+    return [pagecache.CATALOG] if featured.exists() else []
+
+
+def register() -> None:
+    pagecache.register_fan_scopes(featured_author_scopes)
+    fan_activity.source_register(
+        name="lists",
+        heading="Lists they made",
+        template="shops/partials/list_activity.html",
+        page=lists_page,
+        empty="No public lists yet.",
+    )
 
 
 # --- Writing ---------------------------------------------------------------------------

@@ -452,6 +452,17 @@ class TastemakerList(TimeStampedModel):
         """How the author is shown in public: the name they chose, never their email."""
         return self.author.name or "A fan"
 
+    @property
+    def author_profile_url(self) -> str:
+        """The author's public fan profile, where people can follow them; "" while it is
+        private (read with `author__fan_profile` joined)."""
+        return public_profile_url(self.author)
+
+
+def public_profile_url(user) -> str:
+    profile = getattr(user, "fan_profile", None)  # None: no profile settings yet
+    return profile.get_absolute_url() if profile is not None and profile.is_public else ""
+
 
 class TastemakerListItem(models.Model):
     taste_list = models.ForeignKey(TastemakerList, on_delete=models.CASCADE, related_name="items")

@@ -124,3 +124,16 @@ def test_deleting_a_featured_list_takes_it_off_the_home_page(featured):
     assert "Kitchen favourites" in warm()
     lists.list_delete(taste_list=featured)
     assert "Kitchen favourites" not in home()
+
+
+def test_a_featured_authors_profile_going_public_or_private_shows_at_once(featured):
+    from tests.factories import FanProfileFactory
+
+    profile = FanProfileFactory(user=featured.author, is_public=False)
+    assert profile.get_absolute_url() not in warm()
+    profile.is_public = True
+    profile.save()
+    assert profile.get_absolute_url() in home()
+    profile.is_public = False
+    profile.save()
+    assert profile.get_absolute_url() not in home()

@@ -399,3 +399,43 @@ def test_the_add_page_has_no_duplicate_field_ids(author, products):
     page = signed_in(author).get(f"/lists/add/?product={products[1].pk}").content.decode()
     ids = re.findall(r'\bid="([^"]+)"', page)
     assert len(ids) == len(set(ids))
+
+
+# --- Lists on the author's public profile ------------------------------------------------
+
+
+def test_a_public_authors_lists_show_on_their_profile_and_link_back(author, products):
+    from tests.factories import FanProfileFactory
+
+    profile = FanProfileFactory(user=author)
+    public = make_list(author, products[:3], title="Pour-over kit")
+    make_list(author, products[:2], title="Half done")  # two items: still private
+    page = Client().get(profile.get_absolute_url()).content.decode()
+    assert "Lists they made" in page and "Pour-over kit" in page and "Half done" not in page
+    detail = Client().get(public.get_absolute_url()).content.decode()
+    assert f'<a href="{profile.get_absolute_url()}">Tess Taste</a>' in detail
+    ranking = Client().get(reverse("shops:lists_discover")).content.decode()
+    assert f'<a href="{profile.get_absolute_url()}">Tess Taste</a>' in ranking
+
+
+def test_a_private_authors_name_links_nowhere(author, products):
+    from tests.factories import FanProfileFactory
+
+    profile = FanProfileFactory(user=author, is_public=False)
+    public = make_list(author, products[:3])
+    detail = Client().get(public.get_absolute_url()).content.decode()
+    ranking = Client().get(reverse("shops:lists_discover")).content.decode()
+    for page in (detail, ranking):
+        assert "Tess Taste" in page and profile.public_id not in page
+
+
+def test_followers_of_a_tastemaker_see_their_new_lists_in_the_feed(author, products):
+    from tests.factories import FanFollowFactory, FanProfileFactory
+
+    FanProfileFactory(user=author)
+    follower = UserFactory()
+    FanFollowFactory(follower=follower, followed=author)
+    make_list(author, products[:3], title="Pour-over kit")
+    page = signed_in(follower).get(reverse("creators:feed")).content.decode()
+    assert "From people you follow" in page
+    assert "Tess Taste</a> made the list" in page and "Pour-over kit" in page
