@@ -138,6 +138,19 @@ def saved_list_for_user(*, user: User) -> QuerySet[SavedItem]:
     )
 
 
+def saved_ids_on_page(request, product_ids, *, also=()) -> set[int]:
+    """`saved_ids_among` for the request's user, asked once per page: a product page's
+    heart and its grid of "more from" cards are separate holes about overlapping products,
+    so the first asks for both (`also`) and the second reads the answer."""
+    known = request.__dict__.setdefault("_saved_ids", {})  # product id -> saved
+    wanted = [int(pk) for pk in product_ids]
+    missing = [pk for pk in dict.fromkeys([*wanted, *map(int, also)]) if pk not in known]
+    if missing:
+        found = saved_ids_among(user=request.user, product_ids=missing)
+        known.update({pk: pk in found for pk in missing})
+    return {pk for pk in wanted if known[pk]}
+
+
 def saved_ids_among(*, user: User, product_ids) -> set[int]:
     """Which of these products the fan saved (one query; none for a visitor)."""
     ids = [int(pk) for pk in product_ids]

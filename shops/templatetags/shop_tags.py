@@ -5,6 +5,7 @@ tags instead, so the dependency still points shops → creators.
 """
 
 from decimal import Decimal
+from types import SimpleNamespace
 
 from django import template
 from django.core.paginator import Paginator
@@ -78,33 +79,35 @@ def post_products(context, post):
 
 
 @register.inclusion_tag("shops/partials/product_questions.html", takes_context=True)
-def product_questions(context, product_id):
+def product_questions(context, product_id, owner_id, handle, slug, name):
     """The product page's questions as this viewer sees them: a page-cache hole. Inline
-    (a page that isn't cached), it reuses the thread the view already read."""
+    (a page that isn't cached), it reuses the thread the view already read. Replayed, the
+    product and creator it names come with the marker (a cached page is of a published
+    product, and stale with it), so only the thread is read."""
     from creators import threads
     from shops.models import Product
 
     request = context["request"]
     product = context.get("product")
     if product is not None and str(product.pk) == str(product_id) and "thread" in context:
-        thread = context["thread"]
-    else:
-        product = Product.objects.select_related("shop__creator").get(pk=int(product_id))
-        thread = (
-            threads.thread_for_target(
-                target=product,
-                owner_id=product.shop.creator.user_id,
-                viewer=request.user,
-                page_number=request.GET.get("questions_page"),
-            )
-            if product.is_published
-            else None
-        )
+        return _questions(request, product, product.shop.creator, context["thread"])
+    product = Product(pk=int(product_id), slug=slug)
+    thread = threads.thread_for_target(
+        target=product,
+        owner_id=int(owner_id),
+        viewer=request.user,
+        page_number=request.GET.get("questions_page"),
+    )
+    creator = SimpleNamespace(handle=handle, display_name=name, user_id=int(owner_id))
+    return _questions(request, product, creator, thread)
+
+
+def _questions(request, product, creator, thread) -> dict:
     return {
         "request": request,
         "user": request.user,
         "product": product,
-        "profile": product.shop.creator,
+        "profile": creator,
         "thread": thread,
     }
 
@@ -132,13 +135,14 @@ def bought_by_following(context, product_id):
 
 
 @register.inclusion_tag("shops/partials/save_button.html", takes_context=True)
-def save_button(context, product_id, size="large"):
-    """The heart of one product, pressed or not for this viewer (one query signed in)."""
+def save_button(context, product_id, size="large", also=""):
+    """The heart of one product, pressed or not for this viewer (one query signed in,
+    which also answers for the page's other products in `also`: the grid's hole)."""
     from shops import saved
 
     request = context["request"]
     product_id = int(product_id)
-    is_saved = product_id in saved.saved_ids_among(user=request.user, product_ids=[product_id])
+    is_saved = product_id in saved.saved_ids_on_page(request, [product_id], also=_ids(also))
     return {
         "request": request,
         "user": request.user,
@@ -156,6 +160,10 @@ def product_ids(products) -> str:
     return "-".join(str(product.pk) for product in products)
 
 
+def _ids(joined) -> list[int]:
+    return [int(part) for part in str(joined).split("-") if part.isdigit()][:200]
+
+
 @register.inclusion_tag("shops/partials/saved_state.html", takes_context=True)
 def saved_state(context, ids):
     """Which products of a grid this viewer saved (one query; nothing signed out), for
@@ -163,8 +171,7 @@ def saved_state(context, ids):
     from shops import saved
 
     request = context["request"]
-    wanted = [part for part in str(ids).split("-") if part.isdigit()][:200]
-    found = saved.saved_ids_among(user=request.user, product_ids=wanted)
+    found = saved.saved_ids_on_page(request, _ids(ids))
     return {
         "saved_ids": " ".join(str(pk) for pk in sorted(found)),
         "signed_in": request.user.is_authenticated,
