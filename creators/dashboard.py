@@ -279,7 +279,7 @@ def dashboard_for(*, profile: CreatorProfile, days: int, today: date | None = No
         "growth": "Audience growth",
         "conversion": "Follower → buyer",
         "repeat_rate": "Repeat buyers",
-        "advocacy": "Reviews and answers",
+        "advocacy": "Reviews, answers and fans’ shares",
     }
     parts = c.ror_parts if c.ror is not None else {}
     board.ror_breakdown = [

@@ -25,6 +25,11 @@ ROR_WEIGHTS = {
 }
 
 
+# Orders brought by fans' share links, as a share of orders, that scores the advocacy
+# component's referral part 1 (see docs/metrics.md).
+REFERRAL_SHARE_TARGET = 0.10
+
+
 def _ratio(numerator, denominator) -> float | None:
     return float(numerator) / float(denominator) if denominator else None
 
@@ -108,11 +113,23 @@ class PeriodSummary:
         return self.net_growth / max(self.followers_start, 1) * 30 / self.days
 
     @property
-    def advocacy(self) -> float | None:
-        if not self.reviews:
+    def referral_share(self) -> float | None:
+        """Orders fans' share links brought, as a share of all orders; only while fans
+        share at all (visits or credited purchases), so a creator nobody shares yet is
+        not scored on it."""
+        if not (self.share_visits or self.referral_purchases) or not self.orders:
             return None
-        rating = (self.average_rating - 1) / 4
-        return (rating + (self.review_response_rate or 0.0)) / 2
+        return min(_ratio(self.referral_purchases, self.orders), 1.0)
+
+    @property
+    def advocacy(self) -> float | None:
+        """Mean of the parts with data: reviews (rating and answered) and referrals."""
+        parts = []
+        if self.reviews:
+            parts += [(self.average_rating - 1) / 4, self.review_response_rate or 0.0]
+        if self.referral_share is not None:
+            parts.append(min(self.referral_share / REFERRAL_SHARE_TARGET, 1.0))
+        return sum(parts) / len(parts) if parts else None
 
     @property
     def ror(self) -> int | None:

@@ -64,7 +64,7 @@ def test_the_creator_sees_cards_charts_and_fans(creator_client, creator):
     assert "How your Return on Relationship score is made" in page
     # Every comment whose 48 h are over was answered: the reply part scores its full 25.
     assert '<th scope="row">Replies within 48 h</th><td>25.0</td><td>25</td>' in page
-    assert '<th scope="row">Reviews and answers</th><td>no data yet</td>' in page
+    assert '<th scope="row">Reviews, answers and fans’ shares</th><td>no data yet</td>' in page
     # Charts are inline SVG with a title, a description and the data as a table.
     assert page.count('<svg class="chart__svg"') == 4
     assert '<title id="chart-followers-title">Followers</title>' in page

@@ -269,6 +269,22 @@ def test_ror_score_weights_present_components_only():
     assert metrics.ror_score(metrics.PeriodSummary()) is None
 
 
+def test_advocacy_counts_referrals_only_while_fans_share():
+    # 2 reviews averaging 4 ★ (0.75), one answered (0.5), no sharing: (0.75 + 0.5) / 2.
+    summary = metrics.PeriodSummary(days=30, reviews=2, rating_sum=8, review_responses=1)
+    summary.orders = 20
+    assert summary.referral_share is None
+    assert summary.advocacy == pytest.approx(0.625)
+    # Fans start sharing: 1 of 20 orders came through a link = 5 %, half the 10 % target.
+    summary.share_visits, summary.referral_purchases = 40, 1
+    assert summary.referral_share == pytest.approx(0.05)
+    assert summary.advocacy == pytest.approx((0.75 + 0.5 + 0.5) / 3)
+    # Sharing without reviews still counts; without orders there is nothing to share of.
+    only_shares = metrics.PeriodSummary(days=30, orders=4, share_visits=9, referral_purchases=2)
+    assert only_shares.advocacy == pytest.approx(1.0)  # 50 % ≥ 10 % target
+    assert metrics.PeriodSummary(days=30, share_visits=9).advocacy is None
+
+
 def test_stages_and_fading(creator, fans):
     now = at(days=4)
     visitor, follower, engaged, buyer, repeat = fans
