@@ -37,11 +37,12 @@ def events_sweep_undispatched_task() -> int:
 
 @shared_task(**RETRY)
 def metrics_rollup_task() -> int:
-    """Beat's hourly roll-up of relationship metrics; a re-run recomputes the same rows."""
+    """Beat's hourly roll-up of relationship metrics; a re-run recomputes the same rows.
+    Skipped (0) while another roll-up runs: its work is left for the next one."""
     from creators.rollup import rollup_incremental
 
     result = rollup_incremental()
-    return result.rows
+    return result.rows if result is not None else 0
 
 
 @shared_task(**RETRY)
