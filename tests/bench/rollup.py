@@ -255,8 +255,11 @@ def main() -> int:
             TARGET_HOURLY,
         ),
         "",
-        "Memory follows the rows recomputed (creators × days), not the events: the events "
-        "stay in PostgreSQL, which returns per-day and per-pair aggregates.",
+        "Memory follows a batch of 250 creators' rows (creators × days) and relationships, "
+        "never the events: those stay in PostgreSQL, which returns per-day and per-pair "
+        "aggregates. An hourly run recomputes the creators with new events (from the day "
+        "of their oldest), those whose comments' 48 h ran out and every creator whose day "
+        'turned; see docs/metrics.md, "Roll-up".',
         "",
     ]
     with open(args.out, "a", encoding="utf-8") as out:

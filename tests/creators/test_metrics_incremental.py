@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from itertools import count
 
 import pytest
+from django.core.cache import cache
 from django.db import transaction
 
 from creators import rollup
@@ -22,6 +23,7 @@ from creators.models import (
     FanRelationship,
     MetricsWatermark,
 )
+from creators.tasks import metrics_rollup_task
 from tests.creators.metrics_events import creator_reply, event
 from tests.factories import CreatorProfileFactory, UserFactory
 
@@ -254,3 +256,17 @@ def test_a_run_touches_only_the_creators_with_something_new():
     # The next day, every creator gets its new day.
     result = rollup.rollup_incremental(now=FIRST_RUN + timedelta(days=1))
     assert (result.creators, result.rows) == (2, 2)
+
+
+def test_a_run_that_finds_another_running_leaves_the_work_to_the_next():
+    creator, fan = CreatorProfileFactory(), UserFactory()
+    event(K.FOLLOW, creator=creator, actor=fan, when=FIRST_RUN - timedelta(hours=2))
+    cache.add(rollup.LOCK_KEY, "another run", 60)
+    try:
+        assert rollup.rollup_incremental(now=FIRST_RUN) is None
+        assert metrics_rollup_task() == 0
+        assert not MetricsWatermark.objects.exists()
+        assert not CreatorMetricsDay.objects.exists()
+    finally:
+        cache.delete(rollup.LOCK_KEY)
+    assert rollup.rollup_incremental(now=FIRST_RUN).rows == rollup.FIRST_DAY_DEFAULT
