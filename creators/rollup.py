@@ -32,7 +32,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
-from time import sleep
+from time import monotonic, sleep
 from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
@@ -71,7 +71,8 @@ COMMENT_KINDS = [K.COMMENT, K.QUESTION]
 # What counts as a fan interacting with a creator (follows are audience, not interaction).
 INTERACTION_KINDS = [K.COMMENT, K.QUESTION, K.REPLY, K.REACTION, K.REVIEW, K.ORDER_PLACED]
 RELATIONSHIP_KINDS = [*INTERACTION_KINDS, K.FOLLOW, K.UNFOLLOW]
-# Every kind a metric reads (docs/metrics.md): events of other kinds change nothing.
+# Every kind a metric reads (docs/metrics.md): events of other kinds change nothing, and
+# the hourly run does not look at them — a metric that starts reading a kind adds it here.
 ROLLUP_KINDS = sorted(
     {
         *RELATIONSHIP_KINDS,
@@ -176,9 +177,9 @@ def _exclusive(*, wait: float) -> Iterator[None]:
     would compute the same rows twice, and a run that read a creator's old time zone
     could write its days over the recompute that the new zone asked for."""
     token = uuid.uuid4().hex
-    deadline = timezone.now() + timedelta(seconds=wait)
+    deadline = monotonic() + wait
     while not cache.add(LOCK_KEY, token, timeout=LOCK_SECONDS):
-        if timezone.now() >= deadline:
+        if monotonic() >= deadline:
             raise RollupBusy
         sleep(0.5)
     try:
@@ -217,8 +218,8 @@ class _ZoneBatch:
     Every query filters on the creators' spans (one `created_at` range per distinct
     span) and groups by the zone's date, so it reads only the events it needs. With
     `trust_stored`, a creator whose row for the day before its span is stored starts
-    its running gauges from that row (the incremental run); otherwise — and always for
-    `history` creators — from an aggregate over all earlier events (the backfill).
+    its running gauges from that row (the incremental run); otherwise from aggregates
+    over all earlier events (the backfill, a first run, a rebuild).
     """
 
     def __init__(self, zone_name: str, spans: list[Span], *, now: datetime, trust_stored: bool):
@@ -243,17 +244,17 @@ class _ZoneBatch:
             groups[(span.start, span.end)].append(creator_id)
         return groups
 
-    def _window(self, ids=None, *, field="created_at", before=0, after=0, until_start=False) -> Q:
-        """Events of each creator from `before` days before its span's first day to
-        `after` days after its last (or, with `until_start`, up to its first day)."""
+    def _window(self, ids=None, *, before: int = 0, until_start: bool = False) -> Q:
+        """Events of each creator (of `ids`, or all) from `before` days before its span's
+        first day to the end of its last — or, with `until_start`, all before its span."""
         condition = Q(pk__in=[])
         for (start, end), group in self._groups(ids).items():
             if until_start:
-                bounds = {f"{field}__lt": day_start(start, self.tz)}
+                bounds = {"created_at__lt": day_start(start, self.tz)}
             else:
                 bounds = {
-                    f"{field}__gte": day_start(start - timedelta(days=before), self.tz),
-                    f"{field}__lt": day_start(end + timedelta(days=1 + after), self.tz),
+                    "created_at__gte": day_start(start - timedelta(days=before), self.tz),
+                    "created_at__lt": day_start(end + timedelta(days=1), self.tz),
                 }
             condition |= Q(creator_id__in=group, **bounds)
         return condition
@@ -914,8 +915,9 @@ def _enqueue_rollup() -> None:
         logger.exception("could not enqueue a metrics roll-up; the hourly run will do it")
 
 
-def metrics_recompute_pending(*, creator: CreatorProfile) -> bool:
-    return MetricsRecompute.objects.filter(creator=creator).exists()
+def metrics_recompute_waiting() -> bool:
+    """Whether any creator waits for their rows to be rebuilt."""
+    return MetricsRecompute.objects.exists()
 
 
 # --- Incremental run -------------------------------------------------------------------

@@ -35,14 +35,19 @@ def events_sweep_undispatched_task() -> int:
     return len(ids)
 
 
-@shared_task(**RETRY)
-def metrics_rollup_task() -> int:
+@shared_task(bind=True, **RETRY)
+def metrics_rollup_task(self) -> int:
     """Beat's hourly roll-up of relationship metrics; a re-run recomputes the same rows.
-    Skipped (0) while another roll-up runs: its work is left for the next one."""
-    from creators.rollup import rollup_incremental
+    Skipped (0) while another roll-up runs: its work is left for the next one — or, when
+    a creator waits for their rows in a new time zone, for a retry a minute later."""
+    from creators import rollup
 
-    result = rollup_incremental()
-    return result.rows if result is not None else 0
+    result = rollup.rollup_incremental()
+    if result is None:
+        if rollup.metrics_recompute_waiting():
+            raise self.retry(countdown=60)
+        return 0
+    return result.rows
 
 
 @shared_task(**RETRY)

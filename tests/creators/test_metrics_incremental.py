@@ -21,6 +21,7 @@ from creators.models import (
     EngagementEvent,
     EventKind,
     FanRelationship,
+    MetricsRecompute,
     MetricsWatermark,
 )
 from creators.tasks import metrics_rollup_task
@@ -270,3 +271,23 @@ def test_a_run_that_finds_another_running_leaves_the_work_to_the_next():
     finally:
         cache.delete(rollup.LOCK_KEY)
     assert rollup.rollup_incremental(now=FIRST_RUN).rows == rollup.FIRST_DAY_DEFAULT
+
+
+def test_a_time_zone_recompute_that_finds_another_run_retries_a_minute_later(monkeypatch):
+    creator = CreatorProfileFactory()
+    rollup.metrics_recompute_request(creator=creator)
+    retries = []
+
+    def retry(**options):
+        retries.append(options)
+        return RuntimeError("retried")
+
+    monkeypatch.setattr(metrics_rollup_task, "retry", retry)
+    cache.add(rollup.LOCK_KEY, "another run", 60)
+    try:
+        with pytest.raises(RuntimeError, match="retried"):
+            metrics_rollup_task()
+    finally:
+        cache.delete(rollup.LOCK_KEY)
+    assert retries == [{"countdown": 60}]
+    assert MetricsRecompute.objects.filter(creator=creator).exists()
