@@ -319,29 +319,15 @@ class _ZoneBatch:
         in_spans = paid.filter(
             self._window(), creator_id=OuterRef("creator_id"), buyer=OuterRef("buyer")
         )
-        ranked = (
-            paid.filter(creator_id__in=self.ids)
-            .filter(Exists(in_spans))
-            .annotate(
-                rank=Window(
-                    RowNumber(),
-                    partition_by=[F("creator_id"), F("buyer")],
-                    order_by=[F("created_at").asc(), F("id").asc()],
-                )
+        pairs = paid.filter(creator_id__in=self.ids).filter(Exists(in_spans))
+        counts = {}
+        for nth in (1, 2):
+            nth_in_spans = EngagementEvent.objects.filter(
+                self._window(), pk__in=_ranked_purchases(pairs, nth)
             )
-            .filter(rank__lte=2)
-            .values_list("creator_id", "created_at", "rank")
-        )
-        second = defaultdict(int)
-        for creator_id, created_at, rank in ranked:
-            row = self.rows.get((creator_id, local_date(created_at, self.tz)))
-            if row is None:
-                continue
-            if rank == 1:
-                row.new_buyers += 1
-            else:
-                second[(row.creator_id, row.date)] += 1
-        return second
+            counts[nth] = self._by_day(nth_in_spans).annotate(n=Count("id"))
+        self._add(counts[1], new_buyers="n")
+        return {(item["creator_id"], _as_date(item["day"])): item["n"] for item in counts[2]}
 
     def _medians(self, events) -> None:
         """Median first-response time per creator and day: only the one or two middle
