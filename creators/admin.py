@@ -3,7 +3,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.db import transaction
 from django.utils.html import format_html
 
-from creators import images, moderation
+from creators import images, moderation, rollup
 from creators.models import (
     Block,
     Comment,
@@ -57,6 +57,13 @@ class CreatorProfileAdmin(admin.ModelAdmin):
     readonly_fields = ["avatar", "banner", "avatar_preview", "created_at", "updated_at"]
     actions = ["remove_images"]
     date_hierarchy = "created_at"
+
+    def save_model(self, request, obj, form, change):
+        with transaction.atomic():
+            super().save_model(request, obj, form, change)
+            if change and "time_zone" in form.changed_data:
+                # The creator's metrics days begin at another hour now: rebuild them.
+                rollup.metrics_recompute_request(creator=obj)
 
     @admin.display(description="Avatar")
     def avatar_preview(self, obj):
@@ -159,7 +166,8 @@ class _DerivedAdmin(admin.ModelAdmin):
 
 @admin.register(CreatorMetricsDay)
 class CreatorMetricsDayAdmin(_DerivedAdmin):
-    """Site-wide overview: the newest day first, its creators by ROR score."""
+    """Site-wide overview: the newest day first, its creators by ROR score. Each
+    creator's dates are days in that creator's time zone."""
 
     list_display = [
         "date",

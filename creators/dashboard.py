@@ -2,8 +2,11 @@
 
 A constant number of queries whatever the data: the period's and the previous period's
 daily rows (one query), the first-response times of both periods (one), top and fading
-fans (three, plus one per kind of comment target for "open their latest comment"), and
-the relationship funnel (one aggregate).
+fans (three, plus one per kind of comment target for "open their latest comment"), the
+relationship funnel (one aggregate) and the roll-up's status (one).
+
+Days are the creator's days (`CreatorProfile.time_zone`), as in the roll-up: the period
+ends with the creator's today, and the page shows dates and times in that zone.
 """
 
 from __future__ import annotations
@@ -11,24 +14,26 @@ from __future__ import annotations
 import csv
 import statistics
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.urls import reverse
 from django.utils import timezone
 
-from creators import charts, metrics
+from creators import charts, metrics, time_zones
 from creators.models import (
     CreatorMetricsDay,
     CreatorProfile,
     EngagementEvent,
     EventKind,
     FanRelationship,
+    MetricsRecompute,
+    MetricsWatermark,
     RelationshipStage,
 )
-from creators.rollup import payload_int
+from creators.rollup import WATERMARK, day_start, local_date, payload_int
 
 PERIODS = (7, 30, 90)
 DEFAULT_PERIOD = 30
@@ -74,6 +79,9 @@ class Dashboard:
     advocacy_note: bool = True
     bought_and_reviewed: int = 0
     ror_breakdown: list = field(default_factory=list)  # (component, points, weight)
+    time_zone: str = "UTC"  # the creator's: days and times on the page are in it
+    updated_at: datetime | None = None  # when the roll-up last ran
+    recompute_pending: bool = False  # the time zone changed; rows not rebuilt yet
 
 
 def _money(amount: Decimal, currency: str) -> str:
@@ -147,8 +155,26 @@ def _reach_out(rel: FanRelationship, profile: CreatorProfile) -> tuple[str, str]
     return reverse("creators:thank_fan", args=[rel.fan_id]), "Send a thank-you note"
 
 
+def _rollup_status(profile: CreatorProfile) -> tuple[datetime | None, bool]:
+    """When the roll-up last ran, and whether the creator's rows wait for a rebuild
+    (one query)."""
+    status = (
+        CreatorProfile.objects.filter(pk=profile.pk)
+        .annotate(
+            rolled_up_to=Subquery(
+                MetricsWatermark.objects.filter(name=WATERMARK).values("rolled_up_to")[:1]
+            ),
+            pending=Exists(MetricsRecompute.objects.filter(creator=OuterRef("pk"))),
+        )
+        .values_list("rolled_up_to", "pending")
+        .first()
+    )
+    return status if status is not None else (None, False)
+
+
 def dashboard_for(*, profile: CreatorProfile, days: int, today: date | None = None) -> Dashboard:
-    today = today or timezone.now().astimezone(UTC).date()
+    tz = time_zones.zone(profile.time_zone)
+    today = today or local_date(timezone.now(), tz)
     start = today - timedelta(days=days - 1)
     previous_start = start - timedelta(days=days)
     rows = list(
@@ -160,7 +186,7 @@ def dashboard_for(*, profile: CreatorProfile, days: int, today: date | None = No
     previous_rows = [row for row in rows if row.date < start]
     current, previous = metrics.summarize(current_rows), metrics.summarize(previous_rows)
     has_previous = len(previous_rows) == days
-    to_dt = lambda d: datetime.combine(d, time.min, tzinfo=UTC)  # noqa: E731
+    to_dt = lambda d: day_start(d, tz)  # noqa: E731
     median_now, median_before = _response_medians(
         profile, to_dt(previous_start), to_dt(start), to_dt(today + timedelta(days=1))
     )
@@ -174,7 +200,9 @@ def dashboard_for(*, profile: CreatorProfile, days: int, today: date | None = No
         previous=previous,
         response_median=median_now,
         currency=settings.SHOP_DEFAULT_CURRENCY,
+        time_zone=tz.key,
     )
+    board.updated_at, board.recompute_pending = _rollup_status(profile)
     board.advocacy_note = not (current.share_visits or current.referral_purchases)
     _fans_into(board, profile)
     c, p, money = current, previous, lambda v: _money(v, board.currency)

@@ -1,5 +1,6 @@
 from django import forms
 
+from creators import time_zones
 from creators.handles import HANDLE_MAX_LENGTH, HANDLE_MIN_LENGTH, validate_handle
 from creators.images import ImageUploadField
 from creators.models import FAN_BIO_MAX_LENGTH, User
@@ -49,6 +50,24 @@ class OpenShopForm(CreatorProfileForm):
 class EditProfileForm(CreatorProfileForm):
     remove_avatar = forms.BooleanField(required=False, label="Remove the current avatar")
     remove_banner = forms.BooleanField(required=False, label="Remove the current banner")
+    time_zone = forms.ChoiceField(
+        label="Time zone",
+        help_text=(
+            "Your dashboard’s days begin and end at midnight here, and its times are shown "
+            "in it. Changing it recomputes your metrics (a few minutes)."
+        ),
+        error_messages={"invalid_choice": "Choose a time zone from the list."},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        current = self.initial.get("time_zone") or time_zones.default_time_zone()
+        self.fields["time_zone"].choices = time_zones.choices(current=current)
+        self.fields["time_zone"].initial = current
+        if self.is_bound and "time_zone" not in self.data:
+            # A post without the field (not from this form's page) keeps the zone.
+            self.data = self.data.copy()
+            self.data["time_zone"] = current
 
 
 class AccountForm(forms.ModelForm):

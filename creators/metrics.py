@@ -136,40 +136,47 @@ class PeriodSummary:
         return ror_score(self)
 
 
+# The daily columns a period adds up (flows) and takes from its last day (gauges).
+FLOW_COLUMNS = (
+    "follows",
+    "unfollows",
+    "comments",
+    "answered_48h",
+    "comments_open",
+    "creator_replies",
+    "posts",
+    "reactions",
+    "orders",
+    "revenue",
+    "revenue_followers",
+    "reviews",
+    "rating_sum",
+    "review_responses",
+    "share_visits",
+    "referral_purchases",
+)
+GAUGE_COLUMNS = (
+    "followers",
+    "unanswered",
+    "engaged_fans",
+    "buyers_total",
+    "repeat_buyers_total",
+    "follows_90d",
+    "converted_90d",
+)
+# Every column `summarize` reads.
+SUMMARY_COLUMNS = (*FLOW_COLUMNS, *GAUGE_COLUMNS, "new_buyers")
+
+
 def summarize(rows: list) -> PeriodSummary:
     """Sum the flows of `rows` (one creator, ascending dates) and take the last gauges."""
     summary = PeriodSummary(days=len(rows))
     if not rows:
         return summary
     first, last = rows[0], rows[-1]
-    for name in (
-        "follows",
-        "unfollows",
-        "comments",
-        "answered_48h",
-        "comments_open",
-        "creator_replies",
-        "posts",
-        "reactions",
-        "orders",
-        "revenue",
-        "revenue_followers",
-        "reviews",
-        "rating_sum",
-        "review_responses",
-        "share_visits",
-        "referral_purchases",
-    ):
+    for name in FLOW_COLUMNS:
         setattr(summary, name, sum((getattr(row, name) for row in rows), getattr(summary, name)))
-    for name in (
-        "followers",
-        "unanswered",
-        "engaged_fans",
-        "buyers_total",
-        "repeat_buyers_total",
-        "follows_90d",
-        "converted_90d",
-    ):
+    for name in GAUGE_COLUMNS:
         setattr(summary, name, getattr(last, name))
     summary.followers_start = first.followers - first.follows + first.unfollows
     # Buyers already counted on the day before the period began.

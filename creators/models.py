@@ -5,13 +5,15 @@ from django.contrib.contenttypes.fields import GenericForeignKey, GenericRelatio
 from django.contrib.contenttypes.models import ContentType
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
-from django.db.models.functions import Lower
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Cast, Lower
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import strip_tags
 
 from creators.handles import HANDLE_MAX_LENGTH, validate_handle
 from creators.images import VariantURLs
+from creators.time_zones import TIME_ZONE_MAX_LENGTH, default_time_zone, validate_time_zone
 
 
 class TimeStampedModel(models.Model):
@@ -111,6 +113,13 @@ class CreatorProfile(TimeStampedModel):
     banner_variants = models.JSONField(default=dict, blank=True, editable=False)
     is_featured = models.BooleanField(
         default=False, help_text="Shown on the home page (set by staff)."
+    )
+    # Where the creator's days begin and end on their dashboard (docs/metrics.md).
+    time_zone = models.CharField(
+        max_length=TIME_ZONE_MAX_LENGTH,
+        default=default_time_zone,
+        validators=[validate_time_zone],
+        help_text="IANA time zone name, e.g. Europe/Paris. Metrics days are days in this zone.",
     )
 
     class Meta:
@@ -295,6 +304,16 @@ class EngagementEvent(models.Model):
                 fields=["created_at"],
                 condition=models.Q(dispatched_at__isnull=True),
                 name="event_undispatched_idx",
+            ),
+            # One buyer's paid orders with one creator (payload buyer_id, since whoever
+            # marks an order paid is the actor): the roll-up ranks them (first purchase,
+            # repeat purchase) and sums them for the buyer's relationship.
+            models.Index(
+                models.F("creator"),
+                Cast(KeyTextTransform("buyer_id", "payload"), models.BigIntegerField()),
+                models.F("created_at"),
+                condition=models.Q(kind="order_paid"),
+                name="event_paid_buyer_idx",
             ),
         ]
 
@@ -724,7 +743,8 @@ class NotificationPreference(models.Model):
 
 
 class CreatorMetricsDay(models.Model):
-    """One creator's relationship metrics for one UTC day, rolled up from events.
+    """One creator's relationship metrics for one day in the creator's time zone, rolled
+    up from events.
 
     Derived data: `creators.rollup` replaces a day's row whenever it recomputes it, so
     nothing here is ever edited by hand. Flow columns count what happened that day and
@@ -827,6 +847,13 @@ class FanRelationship(models.Model):
                 fields=["creator", "last_interaction_at"],
                 condition=models.Q(is_fading=True),
                 name="relationship_fading_idx",
+            ),
+            # The hourly roll-up finds the few relationships whose last interaction has
+            # just become 30 days old (they start fading) without reading the others.
+            models.Index(
+                fields=["last_interaction_at"],
+                condition=models.Q(is_fading=False),
+                name="relationship_active_idx",
             ),
         ]
 
@@ -989,3 +1016,20 @@ class FollowAnniversary(models.Model):
 
     def __str__(self):
         return f"{self.fan_id} followed {self.creator_id} for {self.years} years"
+
+
+class MetricsRecompute(models.Model):
+    """A creator whose metric rows must be rebuilt from scratch by the next roll-up.
+
+    Written when something other than events changes what the rows mean — the creator's
+    time zone (their days now begin at another hour). The roll-up rebuilds every day it
+    had for the creator, then deletes this row if nobody asked again in the meantime.
+    """
+
+    creator = models.OneToOneField(
+        CreatorProfile, on_delete=models.CASCADE, related_name="metrics_recompute"
+    )
+    requested_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self):
+        return f"recompute {self.creator_id} @ {self.requested_at:%Y-%m-%d %H:%M}"

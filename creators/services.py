@@ -9,6 +9,7 @@ from creators import images
 from creators.handles import validate_handle
 from creators.images import CleanImage
 from creators.models import CreatorProfile, User
+from creators.rollup import metrics_recompute_request
 from creators.selectors import handle_is_taken
 
 HANDLE_TAKEN = "That handle is already taken. Please choose another."
@@ -52,10 +53,14 @@ def creator_profile_update(
     banner: CleanImage | None = None,
     remove_avatar: bool = False,
     remove_banner: bool = False,
+    time_zone: str | None = None,
 ) -> CreatorProfile:
     with images.discard_on_error(), transaction.atomic():
         profile.display_name = display_name.strip()
         profile.bio = bio
+        zone_changed = time_zone is not None and time_zone != profile.time_zone
+        if zone_changed:
+            profile.time_zone = time_zone
         for name, clean, remove, spec in (
             ("avatar", avatar, remove_avatar, images.AVATAR),
             ("banner", banner, remove_banner, images.BANNER),
@@ -66,6 +71,9 @@ def creator_profile_update(
                 transaction.on_commit(partial(images.delete_files, old))
         profile.full_clean(exclude=["user", "avatar", "banner"])
         profile.save()
+        if zone_changed:
+            # Every metrics day of the creator now begins at another hour: rebuild them.
+            metrics_recompute_request(creator=profile)
     return profile
 
 

@@ -35,12 +35,18 @@ def events_sweep_undispatched_task() -> int:
     return len(ids)
 
 
-@shared_task(**RETRY)
-def metrics_rollup_task() -> int:
-    """Beat's hourly roll-up of relationship metrics; a re-run recomputes the same rows."""
-    from creators.rollup import rollup_incremental
+@shared_task(bind=True, **RETRY)
+def metrics_rollup_task(self) -> int:
+    """Beat's hourly roll-up of relationship metrics; a re-run recomputes the same rows.
+    Skipped (0) while another roll-up runs: its work is left for the next one — or, when
+    a creator waits for their rows in a new time zone, for a retry a minute later."""
+    from creators import rollup
 
-    result = rollup_incremental()
+    result = rollup.rollup_incremental()
+    if result is None:
+        if rollup.metrics_recompute_waiting():
+            raise self.retry(countdown=60)
+        return 0
     # Fan badges read the same events; rebuilt after each roll-up (its own task).
     fan_badges_rebuild_task.delay()
     return result.rows

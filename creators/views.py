@@ -38,7 +38,11 @@ def creator_detail(request, handle):
 @rate_limited("profile_edit", "30/h")
 def creator_edit(request, handle):
     profile = selectors.creator_profile_get_for_owner(user=request.user, handle=handle)
-    initial = {"display_name": profile.display_name, "bio": profile.bio}
+    initial = {
+        "display_name": profile.display_name,
+        "bio": profile.bio,
+        "time_zone": profile.time_zone,
+    }
     form = EditProfileForm(request.POST or None, request.FILES or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         creator_profile_update(profile=profile, **form.cleaned_data)

@@ -86,9 +86,12 @@ def demo_history_seed(*, seed: int, now: datetime | None = None, log=None) -> Hi
             f"for {report.creators} creators"
         )
     result = rollup_incremental()  # the first run covers the 90 days of history
-    log(f"metrics: {result.rows} daily rows rolled up in {result.seconds:.1f} s")
-    badges = badges_rebuild()  # as beat does after each roll-up
-    log(f"fan badges: {badges.badges} for {badges.creators} creators")
+    if result is None:
+        log("metrics: another roll-up is running; the next one counts the history")
+    else:
+        log(f"metrics: {result.rows} daily rows rolled up in {result.seconds:.1f} s")
+        badges = badges_rebuild()  # as beat does after each roll-up
+        log(f"fan badges: {badges.badges} for {badges.creators} creators")
     return report
 
 

@@ -183,7 +183,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "creators.tasks.events_sweep_undispatched_task",
         "schedule": timedelta(minutes=2),
     },
-    # Relationship metrics: incremental from a watermark, safe to overlap or repeat.
+    # Relationship metrics: incremental from a watermark, safe to repeat; one run at a
+    # time (a run that finds another running leaves the work to the next).
     "rollup-relationship-metrics": {
         "task": "creators.tasks.metrics_rollup_task",
         "schedule": timedelta(minutes=env.int("METRICS_ROLLUP_MINUTES", default=60)),

@@ -8,7 +8,9 @@
 # BENCH_CONNECTIONS (8), BENCH_WRK_THREADS (2), BENCH_WORKERS (3), BENCH_WORKER_CLASS (sync),
 # BENCH_THREADS (4, gthread only), BENCH_DB_NAME (relcommerce_bench),
 # BENCH_PG (postgres://postgres@127.0.0.1:5432), BENCH_REDIS_URL (redis://127.0.0.1:6379/13),
-# BENCH_OUT (docs/benchmarks.md).
+# BENCH_OUT (docs/benchmarks.md); the metrics roll-up (tests/bench/rollup.py):
+# BENCH_ROLLUP_EVENTS (1000000; 0 skips it), BENCH_ROLLUP_CREATORS (1000),
+# BENCH_ROLLUP_ZONES (none: every creator in UTC; e.g. UTC,Europe/Paris,America/New_York).
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
@@ -187,3 +189,13 @@ GUNICORN_PID=
 bounded 1800 "$PY" -m tests.bench.fanout --pg "$BENCH_PG" \
     --redis-url "${BENCH_FANOUT_REDIS_URL:-redis://127.0.0.1:6379/12}" \
     --followers "${BENCH_FANOUT_FOLLOWERS:-100000}" --out "$BENCH_OUT"
+
+# --- Metrics roll-up (issue 8): a million events for 1,000 creators over 90 days --------
+# Its own database (relcommerce_bench_rollup), no server; about 3 minutes. Appends a section.
+if [ "${BENCH_ROLLUP_EVENTS:-1000000}" -gt 0 ]; then
+    rollup_args=(--events "${BENCH_ROLLUP_EVENTS:-1000000}" --creators "${BENCH_ROLLUP_CREATORS:-1000}")
+    if [ -n "${BENCH_ROLLUP_ZONES:-}" ]; then
+        rollup_args+=(--zones "$BENCH_ROLLUP_ZONES")
+    fi
+    bounded 1800 "$PY" -m tests.bench.rollup --pg "$BENCH_PG" "${rollup_args[@]}" --out "$BENCH_OUT"
+fi

@@ -161,8 +161,9 @@ def test_query_count_stays_constant_as_data_grows(
     _rolled_up(creator, fans=40)
     # Queries: session, user (with profile), the Inbox count, daily rows of both periods,
     # first-response times, top fans by interactions, top buyers, fading fans, funnel
-    # counts; fading fans' latest comments add one query per step of their links (see the
-    # next test). Justify any addition.
+    # counts, the roll-up's status (last run, time-zone recompute pending); fading fans'
+    # latest comments add one query per step of their links (see the next test). Justify
+    # any addition.
     with django_assert_max_num_queries(DASHBOARD_QUERIES):
         response = creator_client.get(STUDIO, {"days": 90})
     assert response.status_code == 200

@@ -2,12 +2,14 @@
 
 import re
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from creators import rollup
+from creators.models import CreatorMetricsDay, MetricsRecompute
 from tests.creators.metrics_events import comment, creator_reply, follow, order
 from tests.factories import UserFactory
 
@@ -57,3 +59,29 @@ def test_creator_switches_the_dashboard_between_7_30_and_90_days(page: Page, cre
     revenue_chart = page.get_by_role("figure", name="Revenue")
     revenue_chart.get_by_text("Show the data").click()
     expect(revenue_chart.get_by_role("table")).to_contain_text("80.00")
+
+
+def test_creator_picks_a_time_zone_and_the_dashboard_days_follow_it(page: Page, creator, login_as):
+    # Given a creator in UTC with some history rolled up
+    follow(creator, UserFactory(), timezone.now() - timedelta(days=2))
+    rollup.rollup_incremental()
+    login_as(creator.user)
+    page.goto("/studio/")
+    expect(page.get_by_text("Days and times in your time zone, UTC.")).to_be_visible()
+
+    # When they choose Tokyo in their profile
+    page.get_by_role("link", name=re.compile("^Edit your profile")).click()
+    page.get_by_label(re.compile(r"^Time zone")).select_option("Asia/Tokyo")
+    page.get_by_role("button", name="Save profile").click()
+    expect(page.get_by_text("Your profile is updated.")).to_be_visible()
+
+    # Then the dashboard's days are Tokyo's, recomputed at once
+    page.goto("/studio/")
+    expect(page.get_by_text("Days and times in your time zone, Asia/Tokyo.")).to_be_visible()
+    tokyo_today = timezone.now().astimezone(ZoneInfo("Asia/Tokyo")).date()
+    heading = page.get_by_role("heading", name=re.compile("^Your relationships"))
+    expect(heading).to_contain_text(f"{tokyo_today.day} {tokyo_today:%b %Y}")
+    expect(page.get_by_text("being recomputed")).to_have_count(0)
+    assert not MetricsRecompute.objects.exists()
+    last = CreatorMetricsDay.objects.filter(creator=creator).latest("date")
+    assert last.date == tokyo_today
