@@ -795,7 +795,7 @@ def _relationships(*, now: datetime, fans: list[int] | None = None, creators=Non
             continue
         rel.purchases, rel.spent = item["n"], item["spent"]
 
-    referrals = _referral_purchases()
+    referrals = _referral_purchases(fans=fans, creators=creators)
     for key in referrals:
         pair(*key)  # a fan who brought purchases has a relationship, bought or not
 
@@ -865,15 +865,15 @@ def relationships_fade(*, now: datetime) -> int:
     )
 
 
-def _referral_purchases() -> dict[tuple[int, int], int]:
+def _referral_purchases(*, fans=None, creators=None) -> dict[tuple[int, int], int]:
     """(creator, fan) → purchases the fan's share links brought the creator
-    (`referral_purchase` events have the sharer as actor)."""
-    found = (
-        _fan_events()
-        .filter(kind=K.REFERRAL_PURCHASE, actor__isnull=False)
-        .values("creator_id", "actor_id")
-        .annotate(n=Count("id"))
-    )
+    (`referral_purchase` events have the sharer as actor), for these fans and creators."""
+    found = _fan_events().filter(kind=K.REFERRAL_PURCHASE, actor__isnull=False)
+    if fans is not None:
+        found = found.filter(actor_id__in=fans)
+    if creators is not None:
+        found = found.filter(creator_id__in=creators)
+    found = found.values("creator_id", "actor_id").annotate(n=Count("id"))
     return {(item["creator_id"], item["actor_id"]): item["n"] for item in found}
 
 
@@ -1083,10 +1083,10 @@ def _incremental(*, now: datetime) -> RollupResult:
 
 
 def _pairs_in(new) -> set[tuple[int, int]]:
-    """The fan–creator pairs new events touch: the fan who acted, and the buyer of a
-    paid order (whoever marked it paid)."""
+    """The fan–creator pairs new events touch: the fan who acted (or whose share link
+    brought a purchase), and the buyer of a paid order (whoever marked it paid)."""
     acted = (
-        new.filter(actor__isnull=False, kind__in=RELATIONSHIP_KINDS)
+        new.filter(actor__isnull=False, kind__in=[*RELATIONSHIP_KINDS, K.REFERRAL_PURCHASE])
         .exclude(actor_id=F("creator__user_id"))
         .values_list("creator_id", "actor_id")
         .distinct()

@@ -89,8 +89,19 @@ class History:
         rng = self.rng
         creator, fan = rng.choice(self.creators), rng.choice(self.fans)
         kind = kinds or rng.choices(
-            ["follow", "comment", "reply", "reaction", "order", "pay", "cancel", "review", "other"],
-            weights=[5, 5, 4, 6, 4, 2, 1, 2, 2],
+            [
+                "follow",
+                "comment",
+                "reply",
+                "reaction",
+                "order",
+                "pay",
+                "cancel",
+                "review",
+                "share",
+                "other",
+            ],
+            weights=[5, 5, 4, 6, 4, 2, 1, 2, 2, 2],
         )
         kind = kind[0] if isinstance(kind, list) else kind
         if kind == "follow":
@@ -148,6 +159,13 @@ class History:
                 rating=rng.randint(1, 5),
                 edited=rng.random() < 0.2,
             )
+        elif kind == "share":
+            # A visit through the fan's share link, sometimes a purchase credited to them
+            # (the sharer is the actor: it can make them an advocate without buying).
+            event(K.SHARE_VISIT, creator=creator, actor=fan, when=when)
+            if rng.random() < 0.4:
+                payload = {"order": f"R{next(_numbers)}", "amount": "12.00", "sharer_id": fan.pk}
+                event(K.REFERRAL_PURCHASE, creator=creator, actor=fan, when=when, **payload)
         else:
             # An order shipped is read by no metric: it must change nothing.
             other = rng.choice([K.POST_PUBLISHED, K.REVIEW_RESPONSE, K.REPLY, K.ORDER_SHIPPED])
