@@ -14,8 +14,8 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from creators import conversation, engagement, moderation, selectors, threads
-from creators.http import is_htmx, login_redirect, safe_next
-from creators.models import Comment, Post, ReportReason, User
+from creators.http import is_htmx, login_redirect, report_page, safe_next
+from creators.models import Comment, Post, User
 from creators.ratelimits import Rate, rate_limit_consume, rate_limited
 
 COMMENT_RATE = Rate.parse("20/10m")
@@ -194,35 +194,10 @@ def comment_like(request, comment_id):
 
 
 def _report(request, *, back_url: str, what: str, **target) -> HttpResponse:
-    reason, details, errors = "", "", {}
-    if request.method == "POST":
-        reason = request.POST.get("reason", "")
-        details = request.POST.get("details", "")
-        try:
-            moderation.report_create(
-                reporter=request.user, reason=reason, details=details, **target
-            )
-        except ValidationError as exc:
-            if getattr(exc, "code", None) == "duplicate":
-                messages.info(request, exc.messages[0])
-                return redirect(back_url)
-            errors = exc.message_dict
-        else:
-            messages.success(request, "Thank you: our team will review your report.")
-            return redirect(back_url)
-    return render(
-        request,
-        "creators/report.html",
-        {
-            "what": what,
-            "back_url": back_url,
-            "reasons": ReportReason.choices,
-            "reason": reason,
-            "details": details,
-            "errors": errors,
-        },
-        status=400 if errors else 200,
-    )
+    def submit(*, reason, details):
+        moderation.report_create(reporter=request.user, reason=reason, details=details, **target)
+
+    return report_page(request, back_url=back_url, what=what, submit=submit)
 
 
 @login_required

@@ -24,6 +24,8 @@ post feed's index plan would be lost, while a separate section keeps both simple
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from django.db.models import Q
+
 from creators.feed import Cursor
 from creators.models import FanFollow, User
 
@@ -60,6 +62,24 @@ def source_register(
     source = ActivitySource(name=name, heading=heading, template=template, page=page, empty=empty)
     _SOURCES[name] = source
     return source
+
+
+def keyset_page(
+    qs, *, cursor: Cursor | None, per_page: int, time_field: str, time_of
+) -> ActivityPage:
+    """One page of `qs` newest first by (`time_field`, id), and the cursor of the next:
+    what every source's `page` does, at any depth for the cost of the first page."""
+    qs = qs.order_by(f"-{time_field}", "-id")
+    if cursor is not None:
+        qs = qs.filter(**{f"{time_field}__lte": cursor.published_at}).filter(
+            Q(**{f"{time_field}__lt": cursor.published_at}) | Q(id__lt=cursor.id)
+        )
+    rows = list(qs[: per_page + 1])
+    items = rows[:per_page]
+    next_cursor = None
+    if len(rows) > per_page:
+        next_cursor = Cursor(published_at=time_of(items[-1]), id=items[-1].pk).encode()
+    return ActivityPage(items=items, next_cursor=next_cursor)
 
 
 def sources() -> list[ActivitySource]:

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 from creators import fan_activity, fans, selectors
 from creators.feed import Cursor
 from creators.forms import FanProfileForm
-from creators.http import is_htmx, login_redirect, safe_next
+from creators.http import follow_action, is_htmx, login_redirect, safe_next
 from creators.models import FanProfile
 from creators.ratelimits import rate_limited
 
@@ -116,19 +116,13 @@ def fan_follow(request, public_id):
     next_url = safe_next(request, fallback)
     if not request.user.is_authenticated:
         return login_redirect(request, next_url)
-    action = request.POST.get("action", "")
-    error, notice = "", ""
-    try:
-        if action == "follow":
-            fans.fan_follow_create(follower=request.user, followed=fan.user)
-            notice = f"You follow {fan.user.name}: what they share appears in your feed."
-        elif action == "unfollow":
-            fans.fan_follow_delete(follower=request.user, followed=fan.user)
-            notice = f"You no longer follow {fan.user.name or 'this fan'}."
-        else:
-            error = "Choose to follow or unfollow."
-    except ValidationError as exc:
-        error = " ".join(exc.messages)
+    action, error, notice = follow_action(
+        request,
+        follow=lambda: fans.fan_follow_create(follower=request.user, followed=fan.user),
+        unfollow=lambda: fans.fan_follow_delete(follower=request.user, followed=fan.user),
+        followed=f"You follow {fan.user.name}: what they share appears in your feed.",
+        unfollowed=f"You no longer follow {fan.user.name or 'this fan'}.",
+    )
     if is_htmx(request):
         return render(
             request,

@@ -2,13 +2,12 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from creators import follows, selectors
-from creators.http import is_htmx, login_redirect, safe_next
+from creators.http import follow_action, is_htmx, login_redirect, safe_next
 from creators.ratelimits import rate_limited
 
 FOLLOWS_PER_PAGE = 50
@@ -42,19 +41,13 @@ def follow(request, handle):
     next_url = safe_next(request, profile.get_absolute_url())
     if not request.user.is_authenticated:
         return login_redirect(request, next_url)
-    action = request.POST.get("action", "")
-    error, notice = "", ""
-    try:
-        if action == "follow":
-            follows.follow_create(follower=request.user, followed=profile.user)
-            notice = f"You follow {profile.display_name}: their posts appear in your feed."
-        elif action == "unfollow":
-            follows.follow_delete(follower=request.user, followed=profile.user)
-            notice = f"You no longer follow {profile.display_name}."
-        else:
-            error = "Choose to follow or unfollow."
-    except ValidationError as exc:
-        error = " ".join(exc.messages)
+    action, error, notice = follow_action(
+        request,
+        follow=lambda: follows.follow_create(follower=request.user, followed=profile.user),
+        unfollow=lambda: follows.follow_delete(follower=request.user, followed=profile.user),
+        followed=f"You follow {profile.display_name}: their posts appear in your feed.",
+        unfollowed=f"You no longer follow {profile.display_name}.",
+    )
     if is_htmx(request):
         return render(
             request,

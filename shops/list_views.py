@@ -10,8 +10,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from creators.http import login_redirect
-from creators.models import ReportReason
+from creators.http import login_redirect, report_page
 from creators.ratelimits import rate_limited
 from shops import lists, referrals
 from shops.list_forms import AddToListForm, ListForm, NewListWithProductForm, NoteForm
@@ -289,32 +288,10 @@ def list_follow(request, list_id):
 def list_report(request, list_id):
     taste_list = lists.list_get_for_viewer(list_id=list_id, viewer=request.user)
     back_url = taste_list.get_absolute_url()
-    reason, details, errors = "", "", {}
-    if request.method == "POST":
-        reason = request.POST.get("reason", "")
-        details = request.POST.get("details", "")
-        try:
-            lists.list_report(
-                reporter=request.user, taste_list=taste_list, reason=reason, details=details
-            )
-        except ValidationError as exc:
-            if getattr(exc, "code", None) == "duplicate":
-                messages.info(request, exc.messages[0])
-                return redirect(back_url)
-            errors = exc.message_dict
-        else:
-            messages.success(request, "Thank you: our team will review your report.")
-            return redirect(back_url)
-    return render(
-        request,
-        "creators/report.html",
-        {
-            "what": "list",
-            "back_url": back_url,
-            "reasons": ReportReason.choices,
-            "reason": reason,
-            "details": details,
-            "errors": errors,
-        },
-        status=400 if errors else 200,
-    )
+
+    def submit(*, reason, details):
+        lists.list_report(
+            reporter=request.user, taste_list=taste_list, reason=reason, details=details
+        )
+
+    return report_page(request, back_url=back_url, what="list", submit=submit)

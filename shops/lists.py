@@ -266,17 +266,13 @@ def lists_page(
     """The public lists of these (public) fans, newest first, keyset-paged on (created_at,
     id): their profile pages and their followers' feed (creators.fan_activity)."""
     qs = lists_public().filter(author_id__in=user_ids, author__fan_profile__is_public=True)
-    qs = qs.order_by("-created_at", "-id")
-    if cursor is not None:
-        qs = qs.filter(created_at__lte=cursor.published_at).filter(
-            Q(created_at__lt=cursor.published_at) | Q(id__lt=cursor.id)
-        )
-    rows = list(qs[: per_page + 1])
-    items = rows[:per_page]
-    next_cursor = None
-    if len(rows) > per_page:
-        next_cursor = Cursor(published_at=items[-1].created_at, id=items[-1].pk).encode()
-    return fan_activity.ActivityPage(items=items, next_cursor=next_cursor)
+    return fan_activity.keyset_page(
+        qs,
+        cursor=cursor,
+        per_page=per_page,
+        time_field="created_at",
+        time_of=lambda taste_list: taste_list.created_at,
+    )
 
 
 def featured_author_scopes(user_ids: list[int]) -> list[str]:

@@ -20,7 +20,7 @@ registered with `pagecache.register_fan_scopes`). The per-viewer line is a hole.
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q
+from django.db.models import Count, Exists, Max, OuterRef, Prefetch
 from django.http import Http404
 from django.urls import reverse
 
@@ -174,21 +174,16 @@ def purchases_page(
         .prefetch_related(
             Prefetch("product__images", queryset=ProductImage.objects.order_by("position", "id"))
         )
-        .order_by("-order__paid_at", "-id")
     )
-    if cursor is not None:
-        qs = qs.filter(order__paid_at__lte=cursor.published_at).filter(
-            Q(order__paid_at__lt=cursor.published_at) | Q(id__lt=cursor.id)
-        )
-    rows = list(qs[: per_page + 1])
-    items = rows[:per_page]
-    next_cursor = None
-    if len(rows) > per_page:
-        last = items[-1]
-        next_cursor = Cursor(published_at=last.order.paid_at, id=last.pk).encode()
-    return fan_activity.ActivityPage(
-        items=[Purchase(item) for item in items], next_cursor=next_cursor
+    page = fan_activity.keyset_page(
+        qs,
+        cursor=cursor,
+        per_page=per_page,
+        time_field="order__paid_at",
+        time_of=lambda item: item.order.paid_at,
     )
+    page.items = [Purchase(item) for item in page.items]
+    return page
 
 
 def fan_scopes(user_ids: list[int]) -> list[str]:
