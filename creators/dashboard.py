@@ -214,7 +214,8 @@ def dashboard_for(*, profile: CreatorProfile, days: int, today: date | None = No
         card(
             "Return on Relationship",
             "—" if c.ror is None else f"{c.ror} / 100",
-            "A 0–100 score of replies, engagement, growth, conversion, repeat buying and reviews.",
+            "A 0–100 score of replies, engagement, growth, conversion, repeat buying, "
+            "reviews and fans’ shares.",
             c.ror,
             p.ror,
         ),
