@@ -6,15 +6,12 @@
 (function () {
   "use strict";
 
-  function press(form) {
-    var action = form.querySelector('input[name="action"]');
-    var button = form.querySelector("button");
-    var icon = form.querySelector(".card-heart__icon");
-    if (!action || !button) return;
-    action.value = "unsave";
+  function press(button) {
+    var icon = button.querySelector(".card-heart__icon");
+    button.value = "unsave";
     button.setAttribute("aria-pressed", "true");
     if (icon) icon.textContent = "\u2665";
-    button.setAttribute("aria-label", "Saved: " + (form.dataset.title || "") + " (press to remove)");
+    button.setAttribute("aria-label", "Saved: " + (button.dataset.title || "") + " (press to remove)");
   }
 
   function apply(root) {
@@ -22,7 +19,7 @@
     states.forEach(function (state) {
       state.dataset.savedProducts.split(" ").forEach(function (id) {
         if (!/^\d+$/.test(id)) return;
-        document.querySelectorAll('form.card-heart[data-heart="' + id + '"]').forEach(press);
+        document.querySelectorAll('button.card-heart__button[data-heart="' + id + '"]').forEach(press);
       });
     });
   }

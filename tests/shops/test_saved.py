@@ -286,3 +286,13 @@ def test_the_database_refuses_a_second_alert_the_same_day(fan, mug, committed):
     event = EngagementEvent.objects.get(kind=EventKind.SAVED_PRICE_DROP)
     with pytest.raises(IntegrityError):
         SavedAlert.objects.create(user=fan, product=mug, day=timezone.localdate(), event=event)
+
+
+def test_a_grid_of_cards_carries_one_csrf_token_for_all_its_hearts(fan_client, mug):
+    for n in range(10):
+        ProductFactory(shop=mug.shop, title=f"Cup {n}")
+    catalog = fan_client.get(reverse("catalog")).content.decode()
+    assert catalog.count('form="card-hearts"') == 11
+    assert catalog.count('<form id="card-hearts" method="post" hidden>') == 1
+    # The header's forms (sign out, …) and the hearts' one form: not one per card.
+    assert catalog.count('name="csrfmiddlewaretoken"') < 5
