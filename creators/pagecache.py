@@ -24,7 +24,9 @@ import hashlib
 import logging
 import re
 import secrets
+import threading
 import uuid
+from collections import OrderedDict
 from collections.abc import Callable
 from functools import lru_cache, wraps
 from pathlib import Path
@@ -249,6 +251,69 @@ def _store(key: str, entry: PageEntry) -> None:
     cache.set(key, entry, settings.PAGE_CACHE_SECONDS)
 
 
+class LocalCopies:
+    """This process's copies of cached pages, the least recently used dropped past
+    `PAGE_CACHE_LOCAL_BYTES`. A copy is used only while the scope tokens it was rendered
+    under are current, exactly like the entry in the shared cache, so holding it never
+    makes a page stale; it saves bringing the page from Redis on every hit (and, with
+    the tokens tracked in memory by relcommerce/cache.py, a hit asks Redis nothing)."""
+
+    def __init__(self):
+        self._entries: OrderedDict[str, PageEntry | PlainPage] = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    def get(self, key: str):
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is not None:
+                self._entries.move_to_end(key)
+            return entry
+
+    def put(self, key: str, entry) -> None:
+        limit = settings.PAGE_CACHE_LOCAL_BYTES
+        if len(entry.body) > limit:
+            return
+        with self._lock:
+            self._discard(key)
+            self._entries[key] = entry
+            self._bytes += len(entry.body)
+            while self._bytes > limit:
+                self._discard(next(iter(self._entries)))
+
+    def discard(self, key: str) -> None:
+        with self._lock:
+            self._discard(key)
+
+    def _discard(self, key: str) -> None:
+        entry = self._entries.pop(key, None)
+        if entry is not None:
+            self._bytes -= len(entry.body)
+
+
+def _current(key: str, scopes: list[str], copies: LocalCopies):
+    """(the entry at `key` if it was stored under the current tokens, else None; those
+    tokens). One cache round trip, none for the entry when this process holds it."""
+    versions = [_version_key(scope) for scope in scopes]
+    local = copies.get(key)
+    if local is not None:
+        tokens = _tokens(scopes, cache.get_many(versions))
+        if local.tokens == tokens:
+            return local, tokens
+        copies.discard(key)
+    found = cache.get_many([key, *versions])
+    tokens = _tokens(scopes, found)
+    entry = found.get(key)
+    if entry is None or entry.tokens != tokens:
+        return None, tokens
+    copies.put(key, entry)
+    return entry, tokens
+
+
+_SHARED_COPIES = LocalCopies()  # PageEntry: holes as markers, for `cached_page`
+_PLAIN_COPIES = LocalCopies()  # PlainPage: plain visitors' copies, for the middleware
+
+
 class PlainPage(NamedTuple):
     tokens: str
     body: bytes  # holes filled; the CSRF sentinel stays
@@ -281,10 +346,8 @@ class PlainVisitorPageMiddleware:
         if scopes is None:
             return self.get_response(request)
         key = _page_key(request) + ":plain-page"  # a PlainPage (older: PageEntry)
-        found = cache.get_many([key, *map(_version_key, scopes)])
-        tokens = _tokens(scopes, found)
-        page = found.get(key)
-        if page is not None and page.tokens == tokens:
+        page, tokens = _current(key, scopes, _PLAIN_COPIES)
+        if isinstance(page, PlainPage):
             self.csrf.process_request(request)  # a returning visitor's CSRF cookie is kept
             response = HttpResponse(_fill_csrf_bytes(request, page.body))
             for name, value in page.headers:
@@ -299,7 +362,9 @@ class PlainVisitorPageMiddleware:
                 for name, value in response.items()
                 if name.lower() not in self._SKIPPED_HEADERS
             )
-            _store(key, PlainPage(tokens, entry.body, headers))
+            page = PlainPage(tokens, entry.body, headers)
+            _store(key, page)
+            _PLAIN_COPIES.put(key, page)
         return response
 
     @staticmethod
@@ -357,10 +422,8 @@ def cached_page(
                 return view(request, *args, **kwargs)
             page_scopes = [SITE, *scopes(**kwargs)]
             key = _page_key(request)
-            found = cache.get_many([key, *map(_version_key, page_scopes)])
-            tokens = _tokens(page_scopes, found)
-            entry = found.get(key)
-            if entry is not None and entry.tokens == tokens:
+            entry, tokens = _current(key, page_scopes, _SHARED_COPIES)
+            if entry is not None:
                 response = HttpResponse(content_type=entry.content_type)
                 response["X-Page-Cache"] = "hit"
             else:
@@ -368,6 +431,7 @@ def cached_page(
                 if entry is None:
                     return response  # not a cacheable answer (e.g. 404, redirect)
                 _store(key, entry)
+                _SHARED_COPIES.put(key, entry)
                 response["X-Page-Cache"] = "miss"
             if _plain_visitor(request):
                 # Their copy, holes filled, is kept by PlainVisitorPageMiddleware with
@@ -383,6 +447,8 @@ def cached_page(
         return wrapper
 
     return decorator
+
+
 
 
 def _render_shared(view, request, args, kwargs, tokens: str):

@@ -14,6 +14,7 @@ from creators.models import (
     PostVisibility,
     User,
 )
+from creators.prepared import PreparedQuery
 
 
 def _by_handle(handle: str) -> QuerySet[CreatorProfile]:
@@ -87,10 +88,18 @@ def creator_profile_by_user_id(user_id: int) -> CreatorProfile:
     return CreatorProfile.objects.select_related("user").get(user_id=user_id)
 
 
+_follow_query = PreparedQuery(
+    lambda follower_id, followed_id: Follow.objects.filter(
+        follower_id=follower_id, followed_id=followed_id
+    ),
+    arity=2,
+)
+
+
 def follow_exists(*, follower: User, followed_id: int) -> bool:
     if not follower.is_authenticated:
         return False
-    return Follow.objects.filter(follower=follower, followed_id=followed_id).exists()
+    return _follow_query.exists(follower.pk, followed_id)
 
 
 def follow_counts(*, user_id: int) -> dict[str, int]:

@@ -17,6 +17,8 @@ from django.http import Http404
 from creators import comment_targets
 from creators.badges import badges_for_fans
 from creators.models import Block, Comment, FanBadge, Follow, Post, Reaction, User
+from creators.paging import KnownCountPaginator
+from creators.prepared import PreparedQuery
 
 COMMENTS_PER_PAGE = 50
 INBOX_PER_PAGE = 25
@@ -49,14 +51,52 @@ class Thread:
         return self.page.object_list
 
 
-def _thread(*, subject: Q, owner_id: int, viewer: User, page_number) -> Thread:
-    moderator = can_moderate(viewer=viewer, owner_id=owner_id)
+def _top_level_shown(subject: Q, *, moderator: bool) -> QuerySet[Comment]:
     replies = _visible(Comment.objects.all(), moderator=moderator)
     live_replies = replies.filter(parent=OuterRef("pk"), deleted_at__isnull=True)
-    top = (
+    return (
         _visible(Comment.objects.filter(subject, parent__isnull=True), moderator=moderator)
         # A removed comment stays only as long as it holds live replies together.
         .filter(Q(deleted_at__isnull=True) | Exists(live_replies))
+    )
+
+
+# What a fan sees of a product's questions, counted on every product page view.
+_target_questions_shown = PreparedQuery(
+    lambda type_id, target_id: _top_level_shown(
+        Q(target_type_id=type_id, target_id=target_id), moderator=False
+    ),
+    arity=2,
+)
+_blocked_query = PreparedQuery(
+    lambda creator_id, user_id: Block.objects.filter(creator_id=creator_id, blocked_id=user_id),
+    arity=2,
+)
+
+
+def _blocked(viewer: User, owner_id: int) -> bool:
+    """The creator blocked the viewer: no forms for them in the creator's threads."""
+    return (
+        viewer.is_authenticated
+        and viewer.pk != owner_id
+        and _blocked_query.exists(owner_id, viewer.pk)
+    )
+
+
+def _thread(
+    *, subject: Q, owner_id: int, viewer: User, page_number, count: int | None = None
+) -> Thread:
+    """`count`, when the caller knows it, saves the COUNT (and, at 0, building the page)."""
+    moderator = can_moderate(viewer=viewer, owner_id=owner_id)
+    if count == 0:
+        page = Paginator(Comment.objects.none(), COMMENTS_PER_PAGE).get_page(page_number)
+        page.object_list = []
+        return Thread(
+            page=page, owner_id=owner_id, moderator=moderator, blocked=_blocked(viewer, owner_id)
+        )
+    replies = _visible(Comment.objects.all(), moderator=moderator)
+    top = (
+        _top_level_shown(subject, moderator=moderator)
         .select_related("author__creator_profile")
         .prefetch_related(
             Prefetch(
@@ -69,7 +109,12 @@ def _thread(*, subject: Q, owner_id: int, viewer: User, page_number) -> Thread:
         )
         .order_by("created_at", "id")
     )
-    page = Paginator(top, COMMENTS_PER_PAGE).get_page(page_number)
+    paginator = (
+        Paginator(top, COMMENTS_PER_PAGE)
+        if count is None
+        else KnownCountPaginator(top, COMMENTS_PER_PAGE, count=count)
+    )
+    page = paginator.get_page(page_number)
     page.object_list = list(page.object_list)
     thread = Thread(page=page, owner_id=owner_id, moderator=moderator)
     shown = [*page.object_list, *(r for c in page.object_list for r in c.thread_replies)]
@@ -88,8 +133,7 @@ def _thread(*, subject: Q, owner_id: int, viewer: User, page_number) -> Thread:
                     "comment_id", flat=True
                 )
             )
-        if viewer.pk != owner_id:
-            thread.blocked = Block.objects.filter(creator_id=owner_id, blocked=viewer).exists()
+    thread.blocked = _blocked(viewer, owner_id)
     return thread
 
 
@@ -103,8 +147,13 @@ def thread_for_target(
     *, target: models.Model, owner_id: int, viewer: User, page_number=None
 ) -> Thread:
     """The questions on another app's object (a product) owned by the user `owner_id`."""
-    subject = Q(target_type=ContentType.objects.get_for_model(target), target_id=target.pk)
-    return _thread(subject=subject, owner_id=owner_id, viewer=viewer, page_number=page_number)
+    target_type = ContentType.objects.get_for_model(target)
+    subject = Q(target_type=target_type, target_id=target.pk)
+    moderator = can_moderate(viewer=viewer, owner_id=owner_id)
+    count = None if moderator else _target_questions_shown.count(target_type.pk, target.pk)
+    return _thread(
+        subject=subject, owner_id=owner_id, viewer=viewer, page_number=page_number, count=count
+    )
 
 
 def post_liked_by(*, post: Post, viewer: User) -> bool:

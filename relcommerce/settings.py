@@ -89,6 +89,8 @@ TEMPLATES = [
                 "shops.context_processors.cart",
                 "creators.context_processors.page_cache",
             ],
+            # `{% url %}` that remembers its answers: a page asks for ~30 URLs.
+            "builtins": ["creators.templatetags.remembered_url"],
         },
     },
 ]
@@ -124,6 +126,9 @@ if REDIS_URL:
             "BACKEND": "relcommerce.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "relcommerce",
+            # The page cache's version tokens, read on every page view: held in each
+            # process and dropped when Redis announces a change (relcommerce/cache.py).
+            "OPTIONS": {"TRACKED_KEY_PREFIXES": ["pagecache:v:"]},
         }
     }
 else:
@@ -133,6 +138,9 @@ else:
 # everyone but their owner, and invalidated on every change (creators/pagecache.py).
 # Entries expire after this many seconds anyway; 0 turns the page cache off.
 PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=600)
+# Each process also holds the pages it serves most, up to this many bytes, used only
+# while their scopes' tokens are current (so never stale): a hit then fetches no page.
+PAGE_CACHE_LOCAL_BYTES = env.int("PAGE_CACHE_LOCAL_BYTES", default=16 * 1024 * 1024)
 
 CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL

@@ -23,7 +23,6 @@ from creators.ratelimits import rate_limited
 from shops import downloads, orders, selectors, social_proof
 from shops.models import OrderStatus, ProductKind
 
-ORDERS_PER_PAGE = 20
 STUDIO_ORDERS_PER_PAGE = 25
 ORDER_ACTION_RATE = "120/h"
 
@@ -55,9 +54,7 @@ def _timeline(order) -> list[tuple[str, object]]:
 
 @login_required
 def order_list(request):
-    page = Paginator(orders.order_list_for_buyer(user=request.user), ORDERS_PER_PAGE).get_page(
-        request.GET.get("page")
-    )
+    page = orders.order_page_for_buyer(user=request.user, page_number=request.GET.get("page"))
     return render(request, "shops/orders/order_list.html", {"page": page})
 
 

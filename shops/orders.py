@@ -7,15 +7,18 @@ event's dispatch tells the fan (and the creator) in the bell and by email.
 """
 
 from django.core.exceptions import ValidationError
+from django.core.paginator import Page
 from django.core.validators import URLValidator
 from django.db import transaction
-from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.db.models import Count, F, Prefetch, Q, QuerySet, prefetch_related_objects
 from django.db.models.functions import Greatest
 from django.http import Http404
 from django.utils import timezone
 
 from creators.events import event_record
 from creators.models import EventKind, User
+from creators.paging import KnownCountPaginator
+from creators.prepared import PreparedQuery
 from shops import page_cache, referrals, saved
 from shops.models import Order, OrderItem, OrderStatus, Product, ProductKind
 
@@ -271,13 +274,32 @@ def order_get_for_shop_owner(*, user: User, number: str) -> Order:
     return order
 
 
-def order_list_for_buyer(*, user: User) -> QuerySet[Order]:
+def _orders_of_buyer(buyer_id: int) -> QuerySet[Order]:
     return (
-        Order.objects.filter(buyer=user)
+        Order.objects.filter(buyer_id=buyer_id)
         .select_related("shop__creator")
-        .prefetch_related("items")
         .order_by("-created_at", "-id")
     )
+
+
+BUYER_ORDERS_PER_PAGE = 20
+# The fan's order list asks these on every view; nearly every view is of the first page.
+_buyer_order_count = PreparedQuery(_orders_of_buyer)
+_buyer_first_orders = PreparedQuery(
+    lambda buyer_id: _orders_of_buyer(buyer_id)[:BUYER_ORDERS_PER_PAGE]
+)
+
+
+def order_page_for_buyer(*, user: User, page_number) -> Page:
+    """One page of the fan's orders, newest first, with their items: three queries."""
+    paginator = KnownCountPaginator(
+        _orders_of_buyer(user.pk), BUYER_ORDERS_PER_PAGE, count=_buyer_order_count.count(user.pk)
+    )
+    page = paginator.get_page(page_number)
+    first = page.number == 1 and paginator.count > 0
+    page.object_list = _buyer_first_orders(user.pk) if first else list(page.object_list)
+    prefetch_related_objects(page.object_list, "items")
+    return page
 
 
 def order_list_for_shop(*, shop, status: str = "", query: str = "") -> QuerySet[Order]:

@@ -14,6 +14,7 @@ from django.core.paginator import Page, Paginator
 from creators.badges import badges_for_fans
 from creators.featuring import featured_target_ids
 from creators.models import FanBadge
+from creators.paging import KnownCountPaginator
 from reviews import selectors
 from reviews.models import Review
 from reviews.selectors import Eligibility, ReviewFilters, Sort
@@ -30,14 +31,6 @@ def review_summary(context, product):
         "product": product,
         "request": context.get("request"),
     }
-
-
-class KnownCountPaginator(Paginator):
-    """A paginator told the count (the product's stored rating count), saving a query."""
-
-    def __init__(self, object_list, per_page, *, count: int):
-        super().__init__(object_list, per_page)
-        self.__dict__["count"] = count  # Paginator.count is a cached_property
 
 
 @dataclass
@@ -74,13 +67,14 @@ def review_section(context, product_id, owner_id, review_count) -> ReviewSection
     user = request.user
     product_id, owner_id, review_count = int(product_id), int(owner_id), int(review_count)
     filters = ReviewFilters.from_query(request.GET)
-    reviews = selectors.review_list(product_id=product_id, filters=filters, viewer=user)
     if filters.stars or filters.with_photos:
+        reviews = selectors.review_list(product_id=product_id, filters=filters, viewer=user)
         paginator = Paginator(reviews, REVIEWS_PER_PAGE)
-    else:
-        paginator = KnownCountPaginator(
-            reviews if review_count else Review.objects.none(), REVIEWS_PER_PAGE, count=review_count
-        )
+    elif review_count:
+        reviews = selectors.review_list(product_id=product_id, filters=filters, viewer=user)
+        paginator = KnownCountPaginator(reviews, REVIEWS_PER_PAGE, count=review_count)
+    else:  # nothing to list: not even a queryset to build
+        paginator = KnownCountPaginator(Review.objects.none(), REVIEWS_PER_PAGE, count=0)
     page = paginator.get_page(request.GET.get("page"))
     is_owner = user.is_authenticated and user.pk == owner_id
     eligibility = my_review_id = None
