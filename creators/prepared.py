@@ -15,6 +15,7 @@ import hashlib
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from threading import Lock
 
 from django.db import connections, router
@@ -42,13 +43,18 @@ class _Statement:
                 params[slot] = value
         return params
 
+    @cached_property
+    def name(self) -> str:
+        """Its name as a server-side prepared statement: the same in every process."""
+        return "rc_" + hashlib.sha256(self.sql.encode()).hexdigest()[:20]
+
     def run(self, connection, values: Sequence[int]) -> list[tuple]:
         """The rows, from a server-side prepared statement on PostgreSQL: planning these
         joins and subqueries took longer than running them (≈ 0.4 ms against 0.1 ms)."""
         params = self.params_for(values)
         with connection.cursor() as cursor:
             if connection.vendor == "postgresql":
-                name = _prepared_on(connection, cursor, self.sql)
+                name = _prepared_on(connection, cursor, self)
                 cursor.execute(f"EXECUTE {name}({', '.join(['%s'] * len(params))})", params)
             else:
                 cursor.execute(self.sql, params)
@@ -58,10 +64,10 @@ class _Statement:
 _PREPARED_ATTR = "_relcommerce_prepared_statements"  # on Django's connection wrapper
 
 
-def _prepared_on(connection, cursor, sql: str) -> str:
-    """The name of `sql` prepared on this database session, preparing it the first time."""
+def _prepared_on(connection, cursor, statement: _Statement) -> str:
+    """The statement's name on this database session, preparing it the first time."""
     prepared = connection.__dict__.setdefault(_PREPARED_ATTR, set())
-    name = "rc_" + hashlib.sha256(sql.encode()).hexdigest()[:20]
+    name, sql = statement.name, statement.sql
     if name not in prepared:
         numbers = iter(range(1, sql.count("%s") + 1))
         positional = re.sub(r"%s|%%", lambda m: f"${next(numbers)}" if m[0] == "%s" else "%", sql)
