@@ -449,8 +449,6 @@ def cached_page(
     return decorator
 
 
-
-
 def _render_shared(view, request, args, kwargs, tokens: str):
     setattr(request, _RENDERING_FOR_CACHE, True)
     try:
