@@ -20,16 +20,15 @@ from creators.events import event_record
 from creators.models import (
     COMMENT_EDIT_WINDOW_SECONDS,
     COMMENT_MAX_LENGTH,
-    Block,
     Comment,
     CreatorProfile,
     EventKind,
-    Follow,
     Post,
     Reaction,
     User,
 )
 from creators.rich_text import markdown_to_html
+from creators.selectors import block_exists, follow_exists
 
 
 def _clean_body(body: str) -> str:
@@ -51,7 +50,7 @@ def _profile_of(user_id: int) -> CreatorProfile | None:
 def _check_may_comment(*, author: User, owner_id: int) -> None:
     if not author.is_active:
         raise ValidationError("This account can’t comment.", code="inactive")
-    if author.pk != owner_id and Block.objects.filter(creator_id=owner_id, blocked=author).exists():
+    if author.pk != owner_id and block_exists(creator_id=owner_id, user_id=author.pk):
         raise ValidationError(
             "The creator has turned off comments from your account on their posts and products.",
             code="blocked",
@@ -64,7 +63,7 @@ def _check_post_open(*, author: User, post: Post) -> None:
     if (
         post.is_followers_only
         and author.pk != post.creator_id
-        and not Follow.objects.filter(follower=author, followed_id=post.creator_id).exists()
+        and not follow_exists(follower=author, followed_id=post.creator_id)
     ):
         raise ValidationError(
             "This post is for followers only: follow the creator to join the conversation.",

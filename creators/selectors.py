@@ -6,6 +6,7 @@ from django.http import Http404
 
 from creators.handles import handle_key
 from creators.models import (
+    Block,
     CreatorProfile,
     FanFollow,
     FanProfile,
@@ -100,6 +101,17 @@ def follow_exists(*, follower: User, followed_id: int) -> bool:
     if not follower.is_authenticated:
         return False
     return _follow_query.exists(follower.pk, followed_id)
+
+
+_block_query = PreparedQuery(
+    lambda creator_id, user_id: Block.objects.filter(creator_id=creator_id, blocked_id=user_id),
+    arity=2,
+)
+
+
+def block_exists(*, creator_id: int, user_id: int) -> bool:
+    """The creator blocked this user from their threads (asked on every product page)."""
+    return _block_query.exists(creator_id, user_id)
 
 
 def follow_counts(*, user_id: int) -> dict[str, int]:

@@ -16,9 +16,10 @@ from django.http import Http404
 
 from creators import comment_targets
 from creators.badges import badges_for_fans
-from creators.models import Block, Comment, FanBadge, Follow, Post, Reaction, User
+from creators.models import Block, Comment, FanBadge, Post, Reaction, User
 from creators.paging import KnownCountPaginator
 from creators.prepared import PreparedQuery
+from creators.selectors import block_exists, follow_exists
 
 COMMENTS_PER_PAGE = 50
 INBOX_PER_PAGE = 25
@@ -68,10 +69,6 @@ _target_questions_shown = PreparedQuery(
     ),
     arity=2,
 )
-_blocked_query = PreparedQuery(
-    lambda creator_id, user_id: Block.objects.filter(creator_id=creator_id, blocked_id=user_id),
-    arity=2,
-)
 
 
 def _blocked(viewer: User, owner_id: int) -> bool:
@@ -79,7 +76,7 @@ def _blocked(viewer: User, owner_id: int) -> bool:
     return (
         viewer.is_authenticated
         and viewer.pk != owner_id
-        and _blocked_query.exists(owner_id, viewer.pk)
+        and block_exists(creator_id=owner_id, user_id=viewer.pk)
     )
 
 
@@ -203,8 +200,7 @@ def comment_get_visible(*, viewer: User, comment_id: int) -> Comment:
         if not post.is_published:
             raise Http404("No comment here.")
         if post.is_followers_only and not (
-            viewer.is_authenticated
-            and Follow.objects.filter(follower=viewer, followed_id=post.creator_id).exists()
+            follow_exists(follower=viewer, followed_id=post.creator_id)
         ):
             raise Http404("No comment here.")
     return comment
