@@ -3,7 +3,8 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.db import transaction
 from django.utils.html import format_html
 
-from creators import images, moderation, rollup
+from core import images
+from creators import moderation, rollup
 from creators.models import (
     Block,
     Comment,
@@ -105,7 +106,7 @@ class FollowAdmin(admin.ModelAdmin):
 @admin.register(FanProfile)
 class FanProfileAdmin(admin.ModelAdmin):
     """Staff can make a profile private (e.g. an abusive name); saving touches the cached
-    pages that named the fan (creators/pagecache.py)."""
+    pages that named the fan (core/pagecache.py)."""
 
     list_display = ["user", "public_id", "is_public", "made_public_at", "updated_at"]
     list_filter = ["is_public"]

@@ -17,9 +17,9 @@ class CreatorsConfig(AppConfig):
     verbose_name = "Creators and relationships"
 
     def ready(self):
-        from creators import featuring, notification_kinds, pagecache
+        from creators import featuring, notification_kinds, page_cache
 
         post_migrate.connect(_name_site, sender=self, dispatch_uid="creators.name_site")
-        pagecache.connect()
+        page_cache.connect()
         featuring.connect()
         notification_kinds.register()

@@ -33,8 +33,9 @@ from django.db.models import Case, Count, F, Max, Q, When, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 
-from creators import pagecache
+from core import pagecache
 from creators.models import BadgeKind, CreatorProfile, EngagementEvent, EventKind, FanBadge, User
+from creators.page_cache import creator_scope
 from creators.rollup import INTERACTION_KINDS, payload_int
 
 logger = logging.getLogger(__name__)
@@ -251,7 +252,7 @@ def _apply(creator_ids: list[int], wanted: dict[Key, Earned], now: datetime) -> 
         FanBadge.objects.bulk_update(moved, ["rank", "count", "updated_at"], batch_size=1000)
         if changed:
             handles = CreatorProfile.objects.filter(pk__in=changed).values_list("handle", flat=True)
-            pagecache.touch(*(pagecache.creator_scope(handle) for handle in handles))
+            pagecache.touch(*(creator_scope(handle) for handle in handles))
     return changed
 
 

@@ -13,10 +13,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from core.http import is_htmx, login_redirect, safe_next
+from core.ratelimits import Rate, rate_limit_consume, rate_limited
 from creators import conversation, engagement, moderation, selectors, threads
-from creators.http import is_htmx, login_redirect, report_page, safe_next
 from creators.models import Comment, Post, User
-from creators.ratelimits import Rate, rate_limit_consume, rate_limited
+from creators.report_views import report_page
 
 COMMENT_RATE = Rate.parse("20/10m")
 REACTION_RATE = "300/h"

@@ -2,7 +2,6 @@ from functools import cache
 
 from django.utils.functional import SimpleLazyObject
 
-from creators import pagecache
 from creators.selectors import creator_profile_of
 
 
@@ -19,14 +18,6 @@ def creator_profile(request):
         return creator_profile_of(request.user)
 
     return {"my_creator_profile": SimpleLazyObject(read)}
-
-
-def page_cache(request):
-    """While a page renders for the shared cache, its CSRF token is a sentinel that
-    `creators.pagecache.fill` replaces with each visitor's own."""
-    if pagecache.rendering_for_cache(request):
-        return {"csrf_token": pagecache.CSRF_SENTINEL}
-    return {}
 
 
 def notification_bell(request):

@@ -15,7 +15,8 @@ from django.db import IntegrityError, models, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from creators import comment_targets, pagecache
+from core.rich_text import markdown_to_html
+from creators import comment_targets
 from creators.events import event_record
 from creators.models import (
     COMMENT_EDIT_WINDOW_SECONDS,
@@ -27,7 +28,7 @@ from creators.models import (
     Reaction,
     User,
 )
-from creators.rich_text import markdown_to_html
+from creators.page_cache import touch_creators
 from creators.selectors import block_exists, follow_exists
 
 
@@ -210,7 +211,7 @@ def comment_delete(*, comment: Comment) -> None:
             deleted_at=timezone.now(), body="", body_html=""
         )
         comment.featured.all().delete()  # its place on the creator's page goes too
-        pagecache.touch_creators([comment.creator_id])
+        touch_creators([comment.creator_id])
 
 
 def comment_mark_handled(*, comment: Comment) -> bool:

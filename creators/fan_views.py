@@ -9,12 +9,12 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from core.http import follow_action, is_htmx, login_redirect, safe_next
+from core.ratelimits import rate_limited
 from creators import fan_activity, fans, selectors
 from creators.feed import Cursor
 from creators.forms import FanProfileForm
-from creators.http import follow_action, is_htmx, login_redirect, safe_next
 from creators.models import FanProfile
-from creators.ratelimits import rate_limited
 
 PROFILE_ITEMS = 12
 PEOPLE_PAGE_ITEMS = 20

@@ -39,7 +39,7 @@ def fan_profile_update(*, user: User, name: str, is_public: bool, bio: str = "")
 
     A public profile needs a name (it is what "Ana bought this" shows); the public id is
     drawn once, the first time the settings are saved, and never changes. Pages that name
-    the fan are invalidated by the model signals (creators/pagecache.py).
+    the fan are invalidated by the model signals (core/pagecache.py).
     """
     name = name.strip()
     bio = bio.strip()

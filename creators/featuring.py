@@ -29,7 +29,7 @@ from django.db import models, transaction
 from django.db.models import Exists, OuterRef
 from django.http import Http404
 
-from creators import pagecache
+from core import pagecache
 from creators.badges import badges_for_fans
 from creators.events import event_record
 from creators.models import (
@@ -45,6 +45,7 @@ from creators.models import (
     PostVisibility,
     User,
 )
+from creators.page_cache import creator_scope, touch_creators
 
 
 @dataclass(frozen=True)
@@ -111,7 +112,7 @@ def featured_add(*, creator: CreatorProfile, target: models.Model, fan: User) ->
                 target=target,
                 payload={"fan_id": fan.pk, "what": spec.noun},
             )
-        pagecache.touch(pagecache.creator_scope(creator.handle))
+        pagecache.touch(creator_scope(creator.handle))
     return item
 
 
@@ -250,9 +251,7 @@ def featured_target_ids(*, creator_user_id: int, model: type[models.Model], ids)
 
 def _item_changed(sender, instance: FeaturedItem, **kwargs):
     # Also when a comment or review is deleted and takes its item along (cascade).
-    pagecache.touch_creators(
-        CreatorProfile.objects.filter(pk=instance.creator_id).values("user_id")
-    )
+    touch_creators(CreatorProfile.objects.filter(pk=instance.creator_id).values("user_id"))
 
 
 def _fan_changed(sender, instance: User, update_fields=None, **kwargs):
@@ -260,7 +259,7 @@ def _fan_changed(sender, instance: User, update_fields=None, **kwargs):
     if update_fields is not None and set(update_fields) <= {"last_login", "password"}:
         return
     creators = FeaturedItem.objects.filter(fan=instance).values("creator__user_id")
-    pagecache.touch_creators(creators)
+    touch_creators(creators)
 
 
 def connect() -> None:

@@ -6,9 +6,9 @@ from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from core.http import follow_action, is_htmx, login_redirect, safe_next
+from core.ratelimits import rate_limited
 from creators import follows, selectors
-from creators.http import follow_action, is_htmx, login_redirect, safe_next
-from creators.ratelimits import rate_limited
 
 FOLLOWS_PER_PAGE = 50
 FOLLOW_RATE = "120/h"

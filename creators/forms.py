@@ -1,8 +1,8 @@
 from django import forms
 
+from core.images import ImageUploadField
 from creators import time_zones
 from creators.handles import HANDLE_MAX_LENGTH, HANDLE_MIN_LENGTH, validate_handle
-from creators.images import ImageUploadField
 from creators.models import FAN_BIO_MAX_LENGTH, User
 from creators.selectors import handle_is_taken
 from creators.services import HANDLE_TAKEN

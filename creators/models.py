@@ -11,8 +11,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import strip_tags
 
+from core.images import VariantURLs
 from creators.handles import HANDLE_MAX_LENGTH, validate_handle
-from creators.images import VariantURLs
 from creators.time_zones import TIME_ZONE_MAX_LENGTH, default_time_zone, validate_time_zone
 
 
@@ -26,7 +26,7 @@ class TimeStampedModel(models.Model):
 
 class OrderedImage(models.Model):
     """An image in an ordered set (lowest position first), written only through
-    `creators.images.store_ordered_images`; subclasses add the owner FK and `image`."""
+    `core.images.store_ordered_images`; subclasses add the owner FK and `image`."""
 
     variants = models.JSONField(default=dict, editable=False)
     alt_text = models.CharField(max_length=200, blank=True)

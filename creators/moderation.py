@@ -11,7 +11,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from creators import pagecache
+from core import pagecache
 from creators.events import event_record
 from creators.models import (
     Block,
@@ -25,6 +25,7 @@ from creators.models import (
     ReportStatus,
     User,
 )
+from creators.page_cache import touch_creators
 
 REPORT_DETAILS_MAX_LENGTH = 1000
 
@@ -36,7 +37,7 @@ def comment_set_hidden(*, comment: Comment, hidden: bool) -> bool:
         changed = Comment.objects.filter(pk=comment.pk, is_hidden=not hidden).update(
             is_hidden=hidden
         )
-        pagecache.touch_creators([comment.creator_id])
+        touch_creators([comment.creator_id])
         if changed and hidden:
             _withdraw_notifications([comment.pk])
         return bool(changed)
@@ -48,7 +49,7 @@ def block_create(*, creator: User, blocked: User) -> bool:
     with transaction.atomic():
         _, created = Block.objects.get_or_create(creator=creator, blocked=blocked)
         if created:  # a blocked fan's featured words leave the creator's page
-            pagecache.touch_creators([creator.pk])
+            touch_creators([creator.pk])
     return created
 
 
@@ -56,7 +57,7 @@ def block_delete(*, creator: User, blocked_id: int) -> bool:
     with transaction.atomic():
         deleted, _ = Block.objects.filter(creator=creator, blocked_id=blocked_id).delete()
         if deleted:
-            pagecache.touch_creators([creator.pk])
+            touch_creators([creator.pk])
     return bool(deleted)
 
 
@@ -121,7 +122,7 @@ def reports_hide(*, reports: QuerySet[Report], staff: User) -> tuple[int, int]:
         )
         Comment.objects.filter(pk__in=comment_ids).update(is_hidden=True)
         _withdraw_notifications(comment_ids)
-        pagecache.touch_creators(Comment.objects.filter(pk__in=comment_ids).values("creator_id"))
+        touch_creators(Comment.objects.filter(pk__in=comment_ids).values("creator_id"))
         _resolve(
             Report.objects.filter(comment_id__in=comment_ids),
             status=ReportStatus.HIDDEN,
@@ -147,10 +148,8 @@ def reports_suspend_authors(*, reports: QuerySet[Report], staff: User) -> int:
         suspended_ids = list(suspended.values_list("pk", flat=True))
         suspended.update(is_active=False)
         pagecache.touch(pagecache.CATALOG)  # a suspended creator leaves every list
-        pagecache.touch_creators(suspended_ids)
-        pagecache.touch_creators(
-            Comment.objects.filter(author_id__in=suspended_ids).values("creator_id")
-        )
+        touch_creators(suspended_ids)
+        touch_creators(Comment.objects.filter(author_id__in=suspended_ids).values("creator_id"))
         _resolve(
             Report.objects.filter(comment__author_id__in=suspended_ids)
             | Report.objects.filter(post__creator_id__in=suspended_ids),

@@ -13,9 +13,9 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from core.ratelimits import rate_limited
 from creators import notification_emails, notifications
 from creators.forms import NotificationSettingsForm
-from creators.ratelimits import rate_limited
 
 PER_PAGE = 30
 

@@ -15,9 +15,10 @@ from django.core.validators import URLValidator
 from django.db import models, transaction
 from django.utils import timezone
 
-from creators import images as image_gate
+from core import images as image_gate
+from core.images import CleanImage
+from core.rich_text import markdown_to_html
 from creators.events import event_record
-from creators.images import CleanImage
 from creators.models import (
     POST_BODY_MAX_LENGTH,
     POST_MAX_IMAGES,
@@ -29,7 +30,6 @@ from creators.models import (
     PostVisibility,
     User,
 )
-from creators.rich_text import markdown_to_html
 
 LINK_URL_MAX_LENGTH = 500
 

@@ -15,10 +15,10 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from core.http import safe_next
+from core.ratelimits import rate_limited
 from creators import featuring, selectors, thanks, threads
-from creators.http import safe_next
 from creators.models import THANK_YOU_MAX_LENGTH
-from creators.ratelimits import rate_limited
 
 FEATURE_RATE = "60/h"
 THANK_YOU_RATE = "60/h"

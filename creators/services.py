@@ -5,9 +5,9 @@ from functools import partial
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from creators import images
+from core import images
+from core.images import CleanImage
 from creators.handles import validate_handle
-from creators.images import CleanImage
 from creators.models import CreatorProfile, User
 from creators.rollup import metrics_recompute_request
 from creators.selectors import handle_is_taken

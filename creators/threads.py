@@ -14,10 +14,10 @@ from django.db import models
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 
+from core.paging import KnownCountPaginator
 from creators import comment_targets
 from creators.badges import badges_for_fans
 from creators.models import Block, Comment, FanBadge, Post, Reaction, User
-from creators.paging import KnownCountPaginator
 from creators.prepared import PreparedQuery
 from creators.selectors import block_exists, follow_exists
 

@@ -4,16 +4,18 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 
-from creators import dashboard, featuring, pagecache, selectors, threads
+from core import pagecache
+from core.ratelimits import rate_limited
+from creators import dashboard, featuring, selectors, threads
 from creators.forms import AccountForm, EditProfileForm
-from creators.ratelimits import rate_limited
+from creators.page_cache import creator_scope, owns_handle
 from creators.services import creator_profile_update
 
 CREATORS_PER_PAGE = 24
 LATEST_POSTS = 3
 
 
-@pagecache.cached_page(lambda handle: [pagecache.creator_scope(handle)], owner_kwarg="handle")
+@pagecache.cached_page(lambda handle: [creator_scope(handle)], owner=owns_handle("handle"))
 def creator_detail(request, handle):
     profile = selectors.creator_get_public(handle=handle)
     if profile.handle != handle:

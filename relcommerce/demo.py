@@ -60,10 +60,10 @@ from django.utils import timezone
 from django.utils.text import slugify
 from PIL import Image, ImageDraw, ImageFont
 
-from creators import images
-from creators.images import PRODUCT, CleanImage, StoredImage, clean_image_upload, store_image
+from core import images
+from core.images import PRODUCT, CleanImage, StoredImage, clean_image_upload, store_image
+from core.rich_text import markdown_to_html
 from creators.models import CreatorProfile, EngagementEvent, EventKind, Follow, User
-from creators.rich_text import markdown_to_html
 from creators.selectors import handle_is_taken
 from relcommerce import (
     demo_catalog,

@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
 
+from core.rich_text import markdown_to_html
 from creators.models import (
     Comment,
     CreatorProfile,
@@ -28,7 +29,6 @@ from creators.models import (
     Reaction,
     User,
 )
-from creators.rich_text import markdown_to_html
 from shops.models import Product, ProductStatus
 
 SUBJECTS_PER_CREATOR = 3  # posts, and products, of each hand-written creator

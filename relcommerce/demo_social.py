@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 
+from core.rich_text import markdown_to_html
 from creators.models import (
     CreatorProfile,
     EngagementEvent,
@@ -25,7 +26,6 @@ from creators.models import (
     PostStatus,
     PostVisibility,
 )
-from creators.rich_text import markdown_to_html
 from shops.models import PostProduct, Product, ProductStatus
 
 POSTS_PER_CREATOR = (3, 6)  # inclusive range

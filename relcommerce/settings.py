@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.socialaccount",
+    "core",
     "relcommerce",
     "creators",
     "shops",
@@ -60,7 +61,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "creators.pagecache.PlainVisitorPageMiddleware",
+    "core.pagecache.PlainVisitorPageMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -87,7 +88,7 @@ TEMPLATES = [
                 "creators.context_processors.creator_profile",
                 "creators.context_processors.notification_bell",
                 "shops.context_processors.cart",
-                "creators.context_processors.page_cache",
+                "core.context_processors.page_cache",
             ],
             # `{% url %}` that remembers its answers: a page asks for ~30 URLs.
             "builtins": ["creators.templatetags.remembered_url"],
@@ -123,11 +124,11 @@ REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "relcommerce.cache.RedisCache",
+            "BACKEND": "core.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "relcommerce",
             # The page cache's version tokens, read on every page view: held in each
-            # process and dropped when Redis announces a change (relcommerce/cache.py).
+            # process and dropped when Redis announces a change (core/cache.py).
             "OPTIONS": {"TRACKED_KEY_PREFIXES": ["pagecache:v:"]},
         }
     }
@@ -135,7 +136,7 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # Public pages (home, catalog, creator and product pages) are replayed from the cache for
-# everyone but their owner, and invalidated on every change (creators/pagecache.py).
+# everyone but their owner, and invalidated on every change (core/pagecache.py).
 # Entries expire after this many seconds anyway; 0 turns the page cache off.
 PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=600)
 # Each process also holds the pages it serves most, up to this many bytes, used only
@@ -313,7 +314,7 @@ STORAGES = {
         )
     },
 }
-# Uploads: the one image validator (creators/images.py) enforces these.
+# Uploads: the one image validator (core/images.py) enforces these.
 IMAGE_UPLOAD_MAX_BYTES = env.int("IMAGE_UPLOAD_MAX_BYTES", default=10 * 1024 * 1024)
 IMAGE_UPLOAD_MAX_PIXELS = env.int("IMAGE_UPLOAD_MAX_PIXELS", default=40_000_000)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024

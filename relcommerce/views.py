@@ -2,7 +2,7 @@ from django.conf import settings
 from django.shortcuts import render
 from django.views.static import serve
 
-from creators import pagecache
+from core import pagecache
 from creators.selectors import creators_featured
 from shops.lists import lists_featured
 

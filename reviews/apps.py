@@ -6,7 +6,7 @@ class ReviewsConfig(AppConfig):
     verbose_name = "Reviews"
 
     def ready(self):
-        from creators import pagecache
+        from core import pagecache
         from reviews import notification_kinds, services
 
         notification_kinds.register()

@@ -83,7 +83,7 @@ class ReviewPhoto(models.Model):
 
     @property
     def urls(self):
-        from creators.images import VariantURLs
+        from core.images import VariantURLs
 
         return VariantURLs(self.variants)
 

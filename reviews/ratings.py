@@ -8,7 +8,7 @@ from django.db import transaction
 from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
-from creators import pagecache
+from core import pagecache
 from reviews.models import Review
 from shops.models import Product
 

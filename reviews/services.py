@@ -13,11 +13,13 @@ from django.db.models import F
 from django.http import Http404
 from django.utils import timezone
 
-from creators import featuring, pagecache
-from creators import images as _images
+from core import images as _images
+from core import pagecache
+from core.images import CleanImage
+from creators import featuring
 from creators.events import event_record
-from creators.images import CleanImage
 from creators.models import EventKind, User
+from creators.page_cache import creator_scope
 from reviews.models import (
     MAX_REVIEW_PHOTOS,
     RATING_MAX,
@@ -43,7 +45,7 @@ REVIEW_PHOTO = _images.ImageSpec(
 
 def _touch_pages(product: Product, *, catalog: bool = True) -> None:
     """The product's and creator's pages (and the catalog cards' ratings) change on commit."""
-    scopes = [pagecache.creator_scope(product.shop.creator.handle)]
+    scopes = [creator_scope(product.shop.creator.handle)]
     pagecache.touch(*([pagecache.CATALOG, *scopes] if catalog else scopes))
 
 

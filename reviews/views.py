@@ -10,10 +10,10 @@ from django.shortcuts import redirect, render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from core.http import safe_next
+from core.ratelimits import rate_limited
 from creators.featuring import featured_target_ids
-from creators.http import safe_next
 from creators.models import User
-from creators.ratelimits import rate_limited
 from reviews import requests, selectors, services
 from reviews.forms import ReportForm, ResponseForm, ReviewEmailPreferencesForm, ReviewForm
 from reviews.models import Review, ReviewEmailOptOut

@@ -1,8 +1,8 @@
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 
-from creators import pagecache
-from creators.rich_text import markdown_to_html
+from core import pagecache
+from core.rich_text import markdown_to_html
 from shops import downloads, lists
 from shops import orders as order_services
 from shops.models import (

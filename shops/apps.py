@@ -18,7 +18,7 @@ class ShopsConfig(AppConfig):
     def ready(self):
         from django.contrib.auth.signals import user_logged_in
 
-        from creators import pagecache
+        from core import pagecache
         from shops import lists, notification_kinds, page_cache, social_proof
 
         user_logged_in.connect(_merge_visitor_cart, dispatch_uid="shops.merge_visitor_cart")

@@ -7,8 +7,8 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from creators import pagecache
-from creators.ratelimits import rate_limited
+from core import pagecache
+from core.ratelimits import rate_limited
 from shops import cart as carts
 
 

@@ -3,7 +3,7 @@
 from django.core.paginator import Paginator
 from django.shortcuts import render
 
-from creators import pagecache
+from core import pagecache
 from shops.catalog import CatalogFilterForm, Sort, catalog_products, catalog_top_tags
 
 PRODUCTS_PER_PAGE = 24

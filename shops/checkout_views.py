@@ -16,7 +16,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 
-from creators.ratelimits import rate_limited
+from core.ratelimits import rate_limited
 from shops import cart as carts
 from shops import referrals, social_proof
 from shops.checkout import checkout_refusal, order_place

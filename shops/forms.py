@@ -3,7 +3,7 @@
 from django import forms
 from django.core.exceptions import ValidationError
 
-from creators.images import ACCEPT_ATTRIBUTE, CleanImage, clean_image_upload
+from core.images import ACCEPT_ATTRIBUTE, CleanImage, clean_image_upload
 from shops.downloads import DIGITAL_FILE_MAX_BYTES
 from shops.models import ProductKind
 from shops.services import MAX_PRODUCT_IMAGES, MAX_PRODUCT_TAGS

@@ -10,8 +10,9 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from creators.http import login_redirect, report_page
-from creators.ratelimits import rate_limited
+from core.http import login_redirect
+from core.ratelimits import rate_limited
+from creators.report_views import report_page
 from shops import lists, referrals
 from shops.list_forms import AddToListForm, ListForm, NewListWithProductForm, NoteForm
 from shops.models import LIST_MAX_ITEMS, LIST_MIN_PUBLIC_ITEMS, Product

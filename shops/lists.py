@@ -22,9 +22,11 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
-from creators import fan_activity, pagecache
+from core import pagecache
+from creators import fan_activity
 from creators.feed import Cursor
 from creators.models import ReportReason, ReportStatus, User
+from creators.page_cache import register_fan_scopes
 from shops.models import (
     LIST_DESCRIPTION_MAX_LENGTH,
     LIST_MAX_ITEMS,
@@ -282,7 +284,7 @@ def featured_author_scopes(user_ids: list[int]) -> list[str]:
 
 
 def register() -> None:
-    pagecache.register_fan_scopes(featured_author_scopes)
+    register_fan_scopes(featured_author_scopes)
     fan_activity.source_register(
         name="lists",
         heading="Lists they made",

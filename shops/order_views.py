@@ -18,8 +18,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from creators.http import is_htmx, safe_next
-from creators.ratelimits import rate_limited
+from core.http import is_htmx, safe_next
+from core.ratelimits import rate_limited
 from shops import downloads, orders, selectors, social_proof
 from shops.models import OrderStatus, ProductKind
 

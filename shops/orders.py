@@ -15,9 +15,9 @@ from django.db.models.functions import Greatest
 from django.http import Http404
 from django.utils import timezone
 
+from core.paging import KnownCountPaginator
 from creators.events import event_record
 from creators.models import EventKind, User
-from creators.paging import KnownCountPaginator
 from creators.prepared import PreparedQuery
 from shops import page_cache, referrals, saved
 from shops.models import Order, OrderItem, OrderStatus, Product, ProductKind

@@ -1,4 +1,4 @@
-"""Which cached public pages a shop write makes stale (see creators/pagecache.py).
+"""Which cached public pages a shop write makes stale (see core/pagecache.py).
 
 Model signals cover every save and delete — services and admin alike; writes that bypass
 signals (guarded stock updates, sales counters) call `products_touched` themselves.
@@ -6,12 +6,13 @@ signals (guarded stock updates, sales counters) call `products_touched` themselv
 
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
-from creators import pagecache
+from core import pagecache
+from creators.page_cache import creator_scope
 from shops.models import Product, ProductImage, Shop, Tag, TastemakerList
 
 
 def _creator_scopes(handles) -> list[str]:
-    return [pagecache.CATALOG, *(pagecache.creator_scope(h) for h in handles if h)]
+    return [pagecache.CATALOG, *(creator_scope(h) for h in handles if h)]
 
 
 def products_touched(product_ids) -> None:

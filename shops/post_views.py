@@ -12,10 +12,10 @@ from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
+from core.ratelimits import rate_limited
 from creators import posts as post_services
 from creators import selectors as creator_selectors
 from creators.models import PostStatus
-from creators.ratelimits import rate_limited
 from shops import post_products, selectors
 from shops.post_forms import PostForm
 

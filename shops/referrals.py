@@ -40,9 +40,9 @@ from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 
+from core.ratelimits import Rate, rate_limit_consume
 from creators.events import event_record
 from creators.models import CreatorProfile, EventKind, Post, PostStatus, User
-from creators.ratelimits import Rate, rate_limit_consume
 from shops import lists
 from shops.models import SHARE_TARGETS, Order, Product, ProductStatus, ShareLink, TastemakerList
 

@@ -7,8 +7,8 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from creators.http import is_htmx, login_redirect, safe_next
-from creators.ratelimits import rate_limited
+from core.http import is_htmx, login_redirect, safe_next
+from core.ratelimits import rate_limited
 from shops import saved
 from shops.models import Product
 

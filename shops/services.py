@@ -10,11 +10,11 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from creators import images as _images
+from core import images as _images
+from core.images import CleanImage
+from core.rich_text import markdown_to_html
 from creators.events import event_record
-from creators.images import CleanImage
 from creators.models import EventKind, User
-from creators.rich_text import markdown_to_html
 from creators.services import creator_profile_create
 from shops import downloads, saved
 from shops.models import Product, ProductImage, ProductKind, ProductStatus, Shop, Tag

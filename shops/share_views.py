@@ -16,9 +16,9 @@ from django.utils.text import Truncator
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from creators.http import is_htmx
+from core.http import is_htmx
+from core.ratelimits import rate_limited
 from creators.models import Post
-from creators.ratelimits import rate_limited
 from creators.selectors import creator_profile_of
 from shops import advocacy, referrals, selectors
 from shops.models import Product

@@ -5,7 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 
-from creators.ratelimits import rate_limited
+from core.ratelimits import rate_limited
 from shops import selectors
 from shops.forms import ShippingForm
 from shops.shipping import shop_shipping_update

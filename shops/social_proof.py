@@ -24,9 +24,11 @@ from django.db.models import Count, Exists, Max, OuterRef, Prefetch
 from django.http import Http404
 from django.urls import reverse
 
-from creators import fan_activity, pagecache
+from core import pagecache
+from creators import fan_activity
 from creators.feed import Cursor
 from creators.models import FanFollow, FanProfile, User
+from creators.page_cache import creator_scope, register_fan_scopes
 from creators.prepared import PreparedQuery
 from shops.models import Order, OrderItem, OrderStatus, Product, ProductImage, ProductStatus
 
@@ -53,7 +55,7 @@ def order_set_shown(*, order: Order, buyer: User, show: bool) -> Order:
             locked.show_on_profile = show
             locked.save(update_fields=["show_on_profile", "updated_at"])
             # The product pages of this shop name (or count) its buyers.
-            pagecache.touch(pagecache.creator_scope(locked.shop.creator.handle))
+            pagecache.touch(creator_scope(locked.shop.creator.handle))
     order.show_on_profile = locked.show_on_profile
     return locked
 
@@ -198,11 +200,11 @@ def fan_scopes(user_ids: list[int]) -> list[str]:
         .values_list("shop__creator__handle", flat=True)
         .distinct()
     )
-    return [pagecache.creator_scope(handle) for handle in handles]
+    return [creator_scope(handle) for handle in handles]
 
 
 def register() -> None:
-    pagecache.register_fan_scopes(fan_scopes)
+    register_fan_scopes(fan_scopes)
     fan_activity.source_register(
         name="purchases",
         heading="Purchases they share",

@@ -6,10 +6,12 @@ from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from creators import conversation, pagecache, threads
+from core import pagecache
+from core.ratelimits import rate_limited
+from creators import conversation, threads
 from creators.comment_views import comment_submit
 from creators.forms import OpenShopForm
-from creators.ratelimits import rate_limited
+from creators.page_cache import creator_scope, owns_handle
 from creators.selectors import creator_profile_of
 from shops import downloads, selectors, services
 from shops.forms import ProductEditForm, ProductForm
@@ -152,7 +154,7 @@ def product_status(request, slug):
 # Fan side ----------------------------------------------------------------------------------
 
 
-@pagecache.cached_page(lambda handle, slug: [pagecache.creator_scope(handle)], owner_kwarg="handle")
+@pagecache.cached_page(lambda handle, slug: [creator_scope(handle)], owner=owns_handle("handle"))
 def product_detail(request, handle, slug):
     product = selectors.product_get_public(handle=handle, slug=slug, user=request.user)
     profile = product.shop.creator

@@ -17,7 +17,7 @@ from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
-from creators import pagecache
+from core import pagecache
 from creators.services import creator_profile_update
 from shops.cart import cart_add
 from shops.checkout import Address, order_place
@@ -145,7 +145,7 @@ def test_a_replayed_page_carries_the_same_headers_and_body_as_a_rendered_one(mug
 @pytest.mark.parametrize("page", PAGES)
 def test_pages_cached_by_other_templates_are_not_replayed_after_a_deploy(mug, page, monkeypatch):
     """A cached page's hole markers belong to the templates that rendered it."""
-    from creators import pagecache
+    from core import pagecache
 
     url = PAGES[page](mug)
     warm(url)
@@ -155,7 +155,7 @@ def test_pages_cached_by_other_templates_are_not_replayed_after_a_deploy(mug, pa
 
 
 def test_the_templates_release_changes_with_any_template(settings, tmp_path):
-    from creators import pagecache
+    from core import pagecache
 
     (tmp_path / "page.html").write_text("<p>one</p>")
     settings.TEMPLATES = [{**settings.TEMPLATES[0], "DIRS": [tmp_path]}]
@@ -325,8 +325,9 @@ def test_a_change_made_by_another_process_shows_on_the_next_request(mug):
     url = product_url(mug)
     warm(url)
     touch = (
-        "import django; django.setup(); from creators import pagecache; "
-        "pagecache.touch(pagecache.creator_scope('ana_makes'))"
+        "import django; django.setup(); from core import pagecache; "
+        "from creators.page_cache import creator_scope; "
+        "pagecache.touch(creator_scope('ana_makes'))"
     )
     db = connection.settings_dict  # the test database, as the other process must use
     database_url = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
@@ -446,7 +447,7 @@ def test_a_hole_renders_with_its_arguments_inline_and_at_replay(tmp_path, settin
     from django.contrib.auth.models import AnonymousUser
     from django.template import RequestContext, Template
 
-    from creators import pagecache
+    from core import pagecache
 
     (tmp_path / "echo.html").write_text("[{{ creator_id }} at {{ request.path }}]")
     settings.TEMPLATES = [

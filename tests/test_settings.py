@@ -70,7 +70,7 @@ def test_real_stack_settings_come_from_the_environment():
     assert result.stdout.split() == [
         "django.db.backends.postgresql",
         "shop",
-        "relcommerce.cache.RedisCache",
+        "core.cache.RedisCache",
         "redis://cache.example:6379/0",
         "False",
     ]

@@ -6,6 +6,7 @@ from django import template
 from django.utils.safestring import mark_safe
 
 from creators import selectors
+from creators.page_cache import creator_scope
 
 register = template.Library()
 
@@ -40,7 +41,7 @@ def follow_button(
     }
 
 
-# Holes of the page cache (creators/pagecache.py): the cached creator and product pages
+# Holes of the page cache (core/pagecache.py): the cached creator and product pages
 # leave these per-viewer parts out and render them per request. What they show besides
 # "does this viewer follow" (handle, name, follower count) is the same for everyone and
 # comes with the marker, stale with the page when the creator's scope is touched; so a
@@ -75,7 +76,8 @@ def creator_latest_posts(context, creator_id, handle):
     doesn't), so it is a shared fragment, stale when the creator's pages are touched."""
     from django.template.loader import render_to_string
 
-    from creators import feed, pagecache
+    from core import pagecache
+    from creators import feed
     from creators.views import LATEST_POSTS
 
     request = context["request"]
@@ -96,7 +98,7 @@ def creator_latest_posts(context, creator_id, handle):
 
     viewer = f"{request.user.is_authenticated}:{following}:{is_owner}"
     name = f"creator-posts:{creator_id}:{viewer}:{request.get_full_path()}"
-    scopes = [pagecache.creator_scope(handle)]
+    scopes = [creator_scope(handle)]
     return mark_safe(pagecache.shared_fragment(request, name=name, scopes=scopes, render=render))  # noqa: S308
 
 
@@ -109,7 +111,7 @@ def post_cards(context, posts, viewer_follows_all=False, following=False, is_own
 
     from django.template.loader import render_to_string
 
-    from creators import pagecache
+    from core import pagecache
 
     request = context["request"]
     signed_in = request.user.is_authenticated
@@ -125,7 +127,7 @@ def post_cards(context, posts, viewer_follows_all=False, following=False, is_own
         name = f"post-card:{post.pk}:{post.updated_at.isoformat()}:{can_view}:{signed_in}"
         if not can_view:
             name += ":" + request.get_full_path()
-        scopes = [pagecache.creator_scope(post.creator.creator_profile.handle)]
+        scopes = [creator_scope(post.creator.creator_profile.handle)]
         items.append((name, scopes, partial(render, post, can_view)))
     cards = pagecache.shared_fragments(request, items)
     return mark_safe("".join(f"<li>{card}</li>" for card in cards))  # noqa: S308 - our HTML

@@ -11,10 +11,10 @@ from dataclasses import dataclass, field
 from django import template
 from django.core.paginator import Page, Paginator
 
+from core.paging import KnownCountPaginator
 from creators.badges import badges_for_fans
 from creators.featuring import featured_target_ids
 from creators.models import FanBadge
-from creators.paging import KnownCountPaginator
 from reviews import selectors
 from reviews.models import Review
 from reviews.selectors import Eligibility, ReviewFilters, Sort

@@ -4,10 +4,10 @@ the creator's follower list and the fan's following list."""
 import pytest
 from django.urls import reverse
 
+from core.ratelimits import Rate
 from creators import follows
 from creators.follow_views import FOLLOW_RATE
 from creators.models import EngagementEvent, EventKind, Follow
-from creators.ratelimits import Rate
 from tests.factories import CreatorProfileFactory, FollowFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

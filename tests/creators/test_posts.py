@@ -29,7 +29,7 @@ NOON = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 def _clean(n=1):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from creators.images import clean_image_upload
+    from core.images import clean_image_upload
 
     return [
         clean_image_upload(SimpleUploadedFile(f"p{i}.png", image_bytes(), "image/png"))

@@ -176,7 +176,7 @@ def test_admin_search_and_filters_work(admin_client, creator):
 
 
 def test_admin_can_remove_images(admin_client, creator):
-    from creators.images import AVATAR, clean_image_upload, store_image
+    from core.images import AVATAR, clean_image_upload, store_image
 
     stored = store_image(clean_image_upload(image_upload()), AVATAR)
     CreatorProfile.objects.filter(pk=creator.pk).update(

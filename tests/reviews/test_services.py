@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.http import Http404
 
-from creators.images import clean_image_upload
+from core.images import clean_image_upload
 from creators.models import EngagementEvent, EventKind
 from reviews.models import HelpfulVote, Review, ReviewPhoto, ReviewReport, ReviewResponse
 from reviews.services import (

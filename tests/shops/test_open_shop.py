@@ -5,7 +5,7 @@ from django.core.files.storage import default_storage
 from django.db import IntegrityError
 from django.urls import reverse
 
-from creators import pagecache
+from core import pagecache
 from creators.models import CreatorProfile, EngagementEvent, EventKind
 from shops.models import Shop
 from shops.services import shop_open
@@ -129,7 +129,7 @@ def test_failure_after_writing_images_rolls_everything_back(fan, monkeypatch):
         raise IntegrityError("simulated")
 
     monkeypatch.setattr(Shop.objects, "create", boom)
-    from creators.images import clean_image_upload
+    from core.images import clean_image_upload
 
     with pytest.raises(IntegrityError):
         shop_open(

@@ -205,7 +205,7 @@ def test_action_get_is_not_allowed(creator_client, order):
 
 
 def test_actions_are_rate_limited(creator_client, order):
-    from creators.ratelimits import Rate
+    from core.ratelimits import Rate
     from shops.order_views import ORDER_ACTION_RATE
 
     url = reverse("shops:studio_order_action", args=[order.number])

@@ -6,7 +6,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 
-from creators.images import clean_image_upload
+from core.images import clean_image_upload
 from shops.models import Product, ProductImage, ProductKind, ProductStatus, Tag
 from shops.services import (
     product_archive,

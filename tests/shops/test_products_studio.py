@@ -6,7 +6,7 @@ import pytest
 from django.core.files.storage import default_storage
 from django.urls import reverse
 
-from creators.ratelimits import Rate
+from core.ratelimits import Rate
 from shops.models import Product, ProductImage, ProductStatus
 from shops.views import PRODUCT_WRITE_RATE
 from tests.factories import (

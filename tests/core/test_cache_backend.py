@@ -1,4 +1,4 @@
-"""The Redis cache backend (relcommerce.cache): one client per connection pool, and tracked
+"""The Redis cache backend (core.cache): one client per connection pool, and tracked
 keys held in memory until Redis announces a change."""
 
 import subprocess
@@ -9,7 +9,7 @@ import time
 import pytest
 from django.conf import settings
 
-from relcommerce.cache import RedisCache
+from core.cache import RedisCache
 
 pytestmark = pytest.mark.real_stack
 

@@ -56,17 +56,11 @@ HOLES = {
     "partials/site_nav.html",
     "partials/messages.html",
     "partials/footer_account.html",
-    "creators/partials/follow_hole.html",
-    "creators/partials/creator_posts_hole.html",
 }
 _HOLE_MARKER = "<!--relcommerce-hole:{}-->"
 _HOLE_RE = re.compile(r"<!--relcommerce-hole:([\w./-]+)(?:\?([\w.%=&+~-]*))?-->")
 _RENDERING_FOR_CACHE = "_page_cache_render"
 _PLAIN_COPY = "_page_cache_plain_copy"  # set by cached_page, stored by the middleware
-
-
-def creator_scope(handle: str) -> str:
-    return f"creator:{handle.lower()}"
 
 
 # --- Versions --------------------------------------------------------------------------
@@ -231,16 +225,6 @@ def _templates_release() -> str:
     return digest.hexdigest()[:16]
 
 
-def _is_owner(request, handle: str | None) -> bool:
-    if handle is None or not request.user.is_authenticated:
-        return False
-    from creators.selectors import creator_profile_of
-
-    profile = creator_profile_of(request.user)
-    request.my_creator_profile = profile  # the header's context processor reuses it
-    return profile is not None and profile.handle.lower() == handle.lower()
-
-
 class PageEntry(NamedTuple):
     tokens: str  # the scope tokens it was rendered under: valid while they are current
     content_type: str
@@ -256,7 +240,7 @@ class LocalCopies:
     `PAGE_CACHE_LOCAL_BYTES`. A copy is used only while the scope tokens it was rendered
     under are current, exactly like the entry in the shared cache, so holding it never
     makes a page stale; it saves bringing the page from Redis on every hit (and, with
-    the tokens tracked in memory by relcommerce/cache.py, a hit asks Redis nothing)."""
+    the tokens tracked in memory by core/cache.py, a hit asks Redis nothing)."""
 
     def __init__(self):
         self._entries: OrderedDict[str, PageEntry | PlainPage] = OrderedDict()
@@ -394,14 +378,14 @@ def _cached_page_view(path: str, urlconf: str):
 def cached_page(
     scopes: Callable[..., list[str]],
     *,
-    owner_kwarg: str | None = None,
+    owner: Callable[[object, dict], bool] | None = None,
     plain_visitors_only: bool = False,
 ) -> Callable:
     """Serve a public GET view from the page cache.
 
     `scopes(**view_kwargs)` names what the page depends on (besides SITE). With
-    `owner_kwarg`, the creator whose handle is in that URL argument always gets a fresh
-    page, since owners see controls nobody else does. `plain_visitors_only` is for pages
+    `owner(request, view_kwargs)` true, the page's owner always gets it fresh, since
+    owners see controls nobody else does. `plain_visitors_only` is for pages
     that are the same only for visitors without a session (an empty cart).
 
     Two entries per URL: the shared copy (holes as markers), kept here, and, once a plain
@@ -417,7 +401,7 @@ def cached_page(
             if (
                 not _cacheable_request(request)
                 or (plain_visitors_only and not _plain_visitor(request))
-                or _is_owner(request, kwargs.get(owner_kwarg))
+                or (owner is not None and owner(request, kwargs))
             ):
                 return view(request, *args, **kwargs)
             page_scopes = [SITE, *scopes(**kwargs)]
@@ -509,120 +493,3 @@ def shared_fragments(request, items: list[tuple[str, list[str], Callable[[], str
     if fresh:
         cache.set_many(fresh, settings.PAGE_CACHE_SECONDS)
     return results
-
-
-# --- What creator writes make stale ----------------------------------------------------
-
-
-def _profile_changed(sender, instance, **kwargs):
-    touch(CATALOG, creator_scope(instance.handle))
-
-
-def _user_changed(sender, instance, update_fields=None, **kwargs):
-    if update_fields is not None and set(update_fields) <= {"last_login", "password"}:
-        return  # signing in changes nothing anyone else sees
-    from creators.models import CreatorProfile
-
-    handle = CreatorProfile.objects.filter(user=instance).values_list("handle", flat=True).first()
-    if handle is not None:  # a creator's account (e.g. deactivated) shows on their pages
-        touch(CATALOG, creator_scope(handle))
-    if not kwargs.get("created"):  # a fan's name (or deactivation) shows where they bought
-        touch_fans([instance.pk])
-
-
-def _user_deleted(sender, instance, **kwargs):
-    touch_fans([instance.pk])
-
-
-def touch_creators(user_ids) -> None:
-    """Invalidate the pages of these users' creator profiles (creator and product pages)
-    at commit; for writes that bypass model signals (guarded UPDATEs)."""
-    from creators.models import CreatorProfile
-
-    handles = CreatorProfile.objects.filter(user_id__in=user_ids).values_list("handle", flat=True)
-    touch(*(creator_scope(handle) for handle in handles))
-
-
-# Fans' public pages: other apps show a public fan's name on creators' pages (the product
-# page's "Ana and Li bought this"). They register, from AppConfig.ready(), a function that
-# names the scopes a fan appears in; a change of the fan's name or visibility touches them.
-_FAN_SCOPE_SOURCES: list[Callable[[list[int]], list[str]]] = []
-
-
-def register_fan_scopes(source: Callable[[list[int]], list[str]]) -> None:
-    """`source(user_ids)` returns the scopes of every cached page showing these fans."""
-    if source not in _FAN_SCOPE_SOURCES:
-        _FAN_SCOPE_SOURCES.append(source)
-
-
-def touch_fans(user_ids) -> None:
-    """Invalidate, at commit, every cached page that shows these fans by name."""
-    ids = [int(user_id) for user_id in user_ids]
-    if ids:
-        touch(*(scope for source in _FAN_SCOPE_SOURCES for scope in source(ids)))
-
-
-def _fan_profile_changed(sender, instance, **kwargs):
-    touch_fans([instance.user_id])  # public or private, named or not: pages must follow
-
-
-def _post_changed(sender, instance, **kwargs):
-    touch_creators([instance.creator_id])  # the creator page lists the latest posts
-
-
-def _post_image_changed(sender, instance, **kwargs):
-    from creators.models import Post
-
-    touch_creators(Post.objects.filter(pk=instance.post_id).values("creator_id"))
-
-
-def _follow_changed(sender, instance, **kwargs):
-    # Follower and following counts show on both people's creator pages.
-    touch_creators([instance.followed_id, instance.follower_id])
-
-
-def _comment_changed(sender, instance, **kwargs):
-    touch_creators([instance.creator_id])  # product questions show on cached pages
-
-
-def _reaction_changed(sender, instance, **kwargs):
-    from creators.models import Comment, Post
-
-    if instance.comment_id is not None:
-        owners = Comment.objects.filter(pk=instance.comment_id).values("creator_id")
-    else:
-        owners = Post.objects.filter(pk=instance.post_id).values("creator_id")
-    touch_creators(owners)
-
-
-def connect() -> None:
-    from django.db.models.signals import post_delete, post_save, pre_delete
-
-    from creators.models import (
-        Comment,
-        CreatorProfile,
-        FanProfile,
-        Follow,
-        Post,
-        PostImage,
-        Reaction,
-        User,
-    )
-
-    for model, handler in ((Comment, _comment_changed), (Reaction, _reaction_changed)):
-        post_save.connect(handler, sender=model, dispatch_uid=f"pagecache.{model.__name__}")
-        post_delete.connect(handler, sender=model, dispatch_uid=f"pagecache.{model.__name__}")
-
-    for model, handler in ((Post, _post_changed), (PostImage, _post_image_changed)):
-        post_save.connect(handler, sender=model, dispatch_uid=f"pagecache.{model.__name__}")
-        post_delete.connect(handler, sender=model, dispatch_uid=f"pagecache.{model.__name__}")
-    post_save.connect(_follow_changed, sender=Follow, dispatch_uid="pagecache.follow")
-    post_delete.connect(_follow_changed, sender=Follow, dispatch_uid="pagecache.follow")
-
-    post_save.connect(_profile_changed, sender=CreatorProfile, dispatch_uid="pagecache.profile")
-    post_delete.connect(_profile_changed, sender=CreatorProfile, dispatch_uid="pagecache.profile")
-    post_save.connect(_user_changed, sender=User, dispatch_uid="pagecache.user")
-    # pre_delete: an account's deletion empties its orders' buyer before post_delete.
-    post_save.connect(_fan_profile_changed, sender=FanProfile, dispatch_uid="pagecache.fan")
-    pre_delete.connect(_fan_profile_changed, sender=FanProfile, dispatch_uid="pagecache.fan")
-    pre_delete.connect(_user_deleted, sender=User, dispatch_uid="pagecache.user_deleted")

@@ -1,8 +1,8 @@
 import pytest
 from django.urls import reverse
 
+from core.ratelimits import Rate
 from creators.models import CreatorProfile
-from creators.ratelimits import Rate
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from PIL import Image
 
-from creators import images
+from core import images
 from tests.images import fake_upload, image_bytes, image_upload
 
 

@@ -1,7 +1,7 @@
 """`{% hole "partials/x.html" key=value %}`: a per-person part of a cached page.
 
 Rendered like `{% include … with key=value %}`, except while the page is being rendered
-for the shared cache: then it leaves a marker that `creators.pagecache.fill` renders for
+for the shared cache: then it leaves a marker that `core.pagecache.fill` renders for
 each request, with the request's context processors and `key=value` (as strings) only —
 so a hole's partial reads what it needs itself (e.g. through a template tag), and its
 values are ids or short strings the page already shows (a handle, a count), not objects.
@@ -10,7 +10,7 @@ values are ids or short strings the page already shows (a handle, a count), not 
 from django import template
 from django.utils.safestring import mark_safe
 
-from creators import pagecache
+from core import pagecache
 
 register = template.Library()
 

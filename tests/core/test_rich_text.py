@@ -2,7 +2,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from creators.rich_text import ALLOWED_TAGS, markdown_to_html
+from core.rich_text import ALLOWED_TAGS, markdown_to_html
 
 
 def _elements(html: str) -> list[tuple[str, dict]]:
