@@ -10,12 +10,12 @@ undispatched and the periodic sweeper enqueues it later.
 
 import logging
 from datetime import datetime
-from functools import partial
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
 from django.utils import timezone
 
+from core.tasks import enqueue, enqueue_on_commit
 from creators import notifications, notify
 from creators.models import CreatorProfile, EngagementEvent, EventKind, User
 
@@ -40,18 +40,9 @@ def event_record(
         target_id=target.pk if target is not None else None,
         payload=payload or {},
     )
-    transaction.on_commit(partial(_enqueue_dispatch, event.pk))
+    # The backstop: the sweeper re-enqueues events still undispatched.
+    enqueue_on_commit("creators.tasks.event_dispatch_task", event.pk)
     return event
-
-
-def _enqueue_dispatch(event_id: int) -> None:
-    from creators.tasks import event_dispatch_task
-
-    try:
-        event_dispatch_task.delay(event_id)
-    except Exception:
-        # The action has committed; losing the enqueue must not fail the request.
-        logger.exception("could not enqueue dispatch of event %s; the sweeper will", event_id)
 
 
 def event_dispatch(*, event_id: int) -> bool:
@@ -63,8 +54,6 @@ def event_dispatch(*, event_id: int) -> bool:
     only after all of that, so a crash before then leaves it for the sweeper, and a rerun
     writes nothing twice (unique notifications, idempotent chunks).
     """
-    from creators.tasks import notifications_fanout_chunk_task
-
     event = EngagementEvent.objects.select_related("creator", "actor").filter(pk=event_id).first()
     if event is None or event.dispatched_at is not None:
         return False
@@ -77,7 +66,7 @@ def event_dispatch(*, event_id: int) -> bool:
         )
     if spec is not None and spec.audience is not None:
         for after, upto in notifications.fanout_chunks(event=event):
-            notifications_fanout_chunk_task.delay(event.pk, after, upto)
+            enqueue("creators.tasks.notifications_fanout_chunk_task", event.pk, after, upto)
     updated = EngagementEvent.objects.filter(pk=event_id, dispatched_at__isnull=True).update(
         dispatched_at=timezone.now()
     )

@@ -6,11 +6,11 @@ unfollow of someone not followed records nothing.
 """
 
 import logging
-from functools import partial
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from core.tasks import enqueue_on_commit
 from creators.events import event_record
 from creators.models import CreatorProfile, EventKind, Follow, User
 
@@ -41,18 +41,9 @@ def follow_create(*, follower: User, followed: User) -> bool:
                 payload={"followed_id": followed.pk},
             )
             if profile is not None:  # follower milestones (creators/milestones.py)
-                transaction.on_commit(partial(_enqueue_milestone_check, followed.pk))
+                # The backstop: the next follow's check catches the milestone up.
+                enqueue_on_commit("creators.tasks.follower_milestones_check_task", followed.pk)
     return created
-
-
-def _enqueue_milestone_check(creator_user_id: int) -> None:
-    from creators.tasks import follower_milestones_check_task
-
-    try:
-        follower_milestones_check_task.delay(creator_user_id)
-    except Exception:
-        # The follow has committed; the next follow's check catches the milestone up.
-        logger.exception("could not enqueue the milestone check of %s", creator_user_id)
 
 
 def follow_delete(*, follower: User, followed: User) -> bool:

@@ -28,6 +28,7 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
+from core.tasks import enqueue
 from creators import notify
 from creators.models import (
     EmailMode,
@@ -153,10 +154,8 @@ def notifications_write_to(
 
 
 def _enqueue_emails(notification_ids: list[int]) -> None:
-    from creators.tasks import notification_email_send_task
-
     for notification_id in notification_ids:
-        notification_email_send_task.delay(notification_id)
+        enqueue("creators.tasks.notification_email_send_task", notification_id)
 
 
 def fanout_chunks(*, event: EngagementEvent, size: int | None = None) -> Iterator[tuple[int, int]]:

@@ -43,6 +43,7 @@ from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast, Coalesce, RowNumber, TruncDate
 from django.utils import timezone
 
+from core.tasks import enqueue_on_commit
 from creators import metrics, time_zones
 from creators.models import (
     CreatorMetricsDay,
@@ -911,17 +912,8 @@ def metrics_recompute_request(*, creator: CreatorProfile) -> None:
     MetricsRecompute.objects.update_or_create(
         creator=creator, defaults={"requested_at": timezone.now()}
     )
-    transaction.on_commit(_enqueue_rollup)
-
-
-def _enqueue_rollup() -> None:
-    from creators.tasks import metrics_rollup_task
-
-    try:
-        metrics_rollup_task.delay()
-    except Exception:
-        # The change has committed; the hourly run does the recompute instead.
-        logger.exception("could not enqueue a metrics roll-up; the hourly run will do it")
+    # The backstop: the hourly run does the recompute.
+    enqueue_on_commit("creators.tasks.metrics_rollup_task")
 
 
 def metrics_recompute_waiting() -> bool:

@@ -7,18 +7,16 @@ from django.conf import settings
 from django.db import DatabaseError
 from django.utils import timezone
 
-from creators import events, milestones, notification_emails, notifications, posts
-
-RETRY = {
-    "autoretry_for": (DatabaseError, ConnectionError),
-    "retry_backoff": True,
-    "retry_backoff_max": 300,
-    "retry_jitter": True,
-    "max_retries": 8,
-    "acks_late": True,
-    "reject_on_worker_lost": True,
-    "ignore_result": True,
-}
+from core.tasks import RETRY
+from creators import (
+    badges,
+    events,
+    milestones,
+    notification_emails,
+    notifications,
+    posts,
+    rollup,
+)
 
 
 @shared_task(**RETRY)
@@ -40,8 +38,6 @@ def metrics_rollup_task(self) -> int:
     """Beat's hourly roll-up of relationship metrics; a re-run recomputes the same rows.
     Skipped (0) while another roll-up runs: its work is left for the next one — or, when
     a creator waits for their rows in a new time zone, for a retry a minute later."""
-    from creators import rollup
-
     result = rollup.rollup_incremental()
     if result is None:
         if rollup.metrics_recompute_waiting():
@@ -55,9 +51,7 @@ def metrics_rollup_task(self) -> int:
 @shared_task(**RETRY)
 def fan_badges_rebuild_task() -> int:
     """Recompute every creator's fan badges (creators/badges.py); a rerun writes nothing."""
-    from creators.badges import badges_rebuild
-
-    return badges_rebuild().changed_creators
+    return badges.badges_rebuild().changed_creators
 
 
 @shared_task(**RETRY)

@@ -171,6 +171,9 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "interval_step": 0.2,
     "interval_max": 0.5,
 }
+# After a publish fails, this process does not try the broker again for this long
+# (core/tasks.py): requests don't wait on a broker that just failed; the sweeper catches up.
+BROKER_RETRY_AFTER = env.float("BROKER_RETRY_AFTER", default=5.0)
 CELERY_TASK_DEFAULT_QUEUE = "default"
 # Queues: events (dispatch, sweeper), fanout (follower chunks, so a big fan-out never
 # holds up single-recipient events), email (every outgoing email), rollups (the metrics

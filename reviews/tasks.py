@@ -4,7 +4,7 @@ from smtplib import SMTPException
 
 from celery import shared_task
 
-from creators.tasks import RETRY as EVENT_RETRY
+from core.tasks import RETRY as EVENT_RETRY
 from reviews import requests
 
 # The engagement tasks' retry policy, plus mail servers' hiccups.

@@ -55,7 +55,7 @@ def test_broker_outage_does_not_fail_the_action_and_the_sweeper_recovers(
 ):
     # Given the broker refuses connections when the action commits…
     with mock.patch.object(
-        event_dispatch_task, "delay", side_effect=OperationalError("connection refused")
+        event_dispatch_task, "apply_async", side_effect=OperationalError("connection refused")
     ):
         with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
             event = _record(creator)

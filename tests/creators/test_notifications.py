@@ -76,7 +76,7 @@ def test_a_fan_who_unfollows_while_the_fan_out_is_queued_is_not_told(
     for fan in (stays, leaves):
         Follow.objects.create(follower=fan, followed=creator.user)
     queued = []
-    monkeypatch.setattr(notifications_fanout_chunk_task, "delay", lambda *a: queued.append(a))
+    monkeypatch.setattr(notifications_fanout_chunk_task, "apply_async", lambda a: queued.append(a))
     with django_capture_on_commit_callbacks(execute=True):
         _post(creator)
     Follow.objects.filter(follower=leaves).delete()  # before the chunk task runs
@@ -93,11 +93,11 @@ def test_fan_out_to_2500_followers_runs_in_chunks_of_1000(
     fans = UserFactory.create_batch(2500, verified=False, password=None)
     Follow.objects.bulk_create(Follow(follower=fan, followed=creator.user) for fan in fans)
     chunks = []
-    original = notifications_fanout_chunk_task.delay
+    original = notifications_fanout_chunk_task.apply_async
     monkeypatch.setattr(
         notifications_fanout_chunk_task,
-        "delay",
-        lambda *args: (chunks.append(args), original(*args))[1],
+        "apply_async",
+        lambda args: (chunks.append(args), original(args))[1],
     )
     with django_capture_on_commit_callbacks(execute=True):
         event = _post(creator)
@@ -109,7 +109,7 @@ def test_fan_out_to_2500_followers_runs_in_chunks_of_1000(
     assert Notification.objects.filter(event=event, channel=IN_APP).count() == 2500
     # A chunk that runs again (redelivered after a crash) adds nothing.
     for args in chunks:
-        original(*args)
+        original(args)
     assert Notification.objects.filter(event=event, channel=IN_APP).count() == 2500
 
 

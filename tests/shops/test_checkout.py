@@ -289,7 +289,8 @@ def test_order_emails_lost_to_a_broker_outage_are_sent_by_the_sweeper(
 
     cart_add(cart=cart, product_id=ProductFactory().pk, quantity=1)
     # Given the broker is down when the order commits: the order stands, nothing is sent…
-    with mock.patch.object(event_dispatch_task, "delay", side_effect=OperationalError("down")):
+    down = OperationalError("down")
+    with mock.patch.object(event_dispatch_task, "apply_async", side_effect=down):
         with django_capture_on_commit_callbacks(execute=True):
             order = place(fan, cart).orders.get()
     assert order.status == OrderStatus.PAID and mail.outbox == []
