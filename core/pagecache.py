@@ -1,13 +1,14 @@
-"""Whole-page cache for the public pages (home, catalog, creator and product pages).
+"""Whole-page cache for public pages (home, catalog, creator and product pages, the cart).
 
 A page is rendered once and replayed to everyone who is not its owner, signed in or not.
-What differs per person is punched out of the cached HTML and filled on every request:
-
-- the CSRF token: the cached page holds a sentinel, replaced by the visitor's own token
-  (so every visitor still gets their own CSRF cookie);
-- "holes": small partials that depend on who is looking (the header navigation with the
-  cart badge, flash messages, the footer's account links), marked with `{% hole %}` in the
-  templates and rendered for the request at replay time.
+**A cached page holds nothing of any viewer.** While a page renders for the cache, each
+per-person part is written as a marker instead: a `{% hole %}` partial (the header with
+the cart badge, flash messages, "you follow this creator"…) and the CSRF token of every
+form. A marker carries a random nonce made for that one render, and right after the
+render the page is cut at its markers into `parts`: shared HTML and `Hole`s. Replay joins
+the parts, rendering each hole for the request and asking Django's `get_token` for the
+CSRF token. No content is searched at replay, and user text cannot make a hole: it would
+have to contain a nonce that never leaves the server.
 
 Invalidation is by version, never by deleting keys: a page's key includes the current
 version token of every scope it depends on (the whole site, the catalog, one creator).
@@ -16,6 +17,12 @@ when its transaction commits, so the next request computes a new key and renders
 A request that read the old token before the commit may still store its page, but under
 the old key, which nobody reads again — so a page is never stale once the change has
 committed. Entries also expire after `PAGE_CACHE_SECONDS` (0 turns the cache off).
+
+Fail open: the cache is an optimisation. Any cache error or timeout means "not cached" —
+the page is rendered and served, nothing is stored — and is logged. A version bump that
+cannot reach the cache is owed: this process retries it before its next page-cache read
+(and the events sweeper retries it in workers), so a page stored before an outage is not
+replayed after it.
 """
 
 from __future__ import annotations
@@ -25,20 +32,20 @@ import logging
 import re
 import secrets
 import threading
+import time
 import uuid
-from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from contextlib import contextmanager
 from functools import lru_cache, wraps
 from pathlib import Path
 from typing import NamedTuple
-from urllib.parse import parse_qsl, urlencode
 
 from django.conf import settings
 from django.contrib.messages.storage.cookie import CookieStorage
 from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpResponse
-from django.middleware.csrf import CSRF_ALLOWED_CHARS, CSRF_SECRET_LENGTH, CsrfViewMiddleware
+from django.middleware.csrf import CsrfViewMiddleware, get_token
 from django.template.loader import render_to_string
 from django.urls import Resolver404, resolve
 
@@ -47,141 +54,270 @@ logger = logging.getLogger(__name__)
 SITE = "site"  # shared by every cached page: tags, site-wide settings
 CATALOG = "catalog"  # any product or creator anywhere: home and /shop/
 
-# Where a cached page holds the CSRF token; the context processor below puts it there.
-CSRF_SENTINEL = "__relcommerce_csrf_token__"
-# Partials that may be punched out of a cached page. Markers come only from our own
-# templates (user text is escaped or sanitised, comments stripped), and replay renders
-# nothing outside this set; apps add theirs with `register_hole` in AppConfig.ready().
+# Partials that may be punched out of a cached page; apps add theirs with
+# `register_hole` in AppConfig.ready(). Replay renders nothing outside this set.
 HOLES = {
     "partials/site_nav.html",
     "partials/messages.html",
     "partials/footer_account.html",
 }
-_HOLE_MARKER = "<!--relcommerce-hole:{}-->"
-_HOLE_RE = re.compile(r"<!--relcommerce-hole:([\w./-]+)(?:\?([\w.%=&+~-]*))?-->")
-_RENDERING_FOR_CACHE = "_page_cache_render"
+
+
+class Hole(NamedTuple):
+    """A per-person part of a cached page: a partial in HOLES with its arguments (ids or
+    short strings the page already shows), or CSRF, the token of a form."""
+
+    name: str
+    args: tuple[tuple[str, str], ...] = ()
+
+
+CSRF = Hole("csrf")
+Parts = tuple  # of str (shared HTML) and Hole, in page order
+
+_RENDER = "_page_cache_render"  # on the request while it renders for the cache
 _PLAIN_COPY = "_page_cache_plain_copy"  # set by cached_page, stored by the middleware
-
-
-# --- Versions --------------------------------------------------------------------------
-
-
-def _version_key(scope: str) -> str:
-    return f"pagecache:v:{scope}"
-
-
-def _tokens(scopes: list[str], found: dict) -> str:
-    """The current tokens of `scopes` (from `found`, a get_many that asked for them);
-    a scope never seen (or evicted) gets one."""
-    tokens = []
-    for scope in scopes:
-        key = _version_key(scope)
-        token = found.get(key)
-        if token is None:
-            cache.add(key, uuid.uuid4().hex, timeout=None)
-            token = cache.get(key)
-        tokens.append(token or "")
-    return ".".join(tokens)
-
-
-class VersionBump:
-    """The on-commit callback of `touch`: one per transaction, collecting its scopes."""
-
-    def __init__(self):
-        self.scopes: dict[str, None] = {}  # ordered set
-
-    def __call__(self) -> None:
-        cache.set_many({_version_key(s): uuid.uuid4().hex for s in self.scopes}, timeout=None)
-
-
-def touch(*scopes: str) -> None:
-    """Invalidate every cached page of `scopes` once the current transaction commits.
-
-    Outside a transaction it happens at once. A cache outage here is logged, not raised:
-    the write has committed and entries still expire after PAGE_CACHE_SECONDS.
-    """
-    if not scopes:
-        return
-    connection = transaction.get_connection()
-    for _savepoints, callback, _robust in connection.run_on_commit:
-        if isinstance(callback, VersionBump):
-            # Joining a callback registered earlier in this transaction: if the part of
-            # it that calls us rolls back, the bump is merely unneeded, never missing.
-            callback.scopes.update(dict.fromkeys(scopes))
-            return
-    bump = VersionBump()
-    bump.scopes.update(dict.fromkeys(scopes))
-    transaction.on_commit(bump, robust=True)
-
-
-# --- Rendering and replay --------------------------------------------------------------
-
-
-def rendering_for_cache(request) -> bool:
-    return getattr(request, _RENDERING_FOR_CACHE, False)
 
 
 def register_hole(template_name: str) -> None:
     HOLES.add(template_name)
 
 
-def hole_marker(template_name: str, args: dict | None = None) -> str:
-    """The placeholder for a hole; `args` (small ints or strings, e.g. an id) become the
-    partial's context when it is rendered for a request."""
-    return _HOLE_MARKER.format(template_name + (f"?{urlencode(args)}" if args else ""))
+# --- Rendering for the cache -----------------------------------------------------------
 
 
-def fill(request, html: str) -> str:
-    """Make a cached page this request's own: its holes, then its CSRF token."""
-    return _fill_csrf(request, _fill_holes(request, html))
+class _Render:
+    """One render for the cache: its nonce and the holes its markers point at."""
+
+    def __init__(self):
+        self.nonce = secrets.token_hex(12)
+        self.holes: list[Hole] = []
+        self.marker = re.compile(re.escape(self.nonce) + r"\.(\d+|c)\.")
+
+    def mark(self, hole: Hole) -> str:
+        if hole == CSRF:
+            return f"{self.nonce}.c."  # word characters only: fits an attribute or JSON
+        self.holes.append(hole)
+        return f"{self.nonce}.{len(self.holes) - 1}."
+
+    def split(self, html: str) -> Parts:
+        pieces = self.marker.split(html)  # text, marker, text, marker, …, text
+        parts: list = []
+        for i, piece in enumerate(pieces):
+            if i % 2 == 0:
+                if piece:
+                    parts.append(piece)
+            else:
+                parts.append(CSRF if piece == "c" else self.holes[int(piece)])
+        return tuple(parts)
 
 
-def _fill_holes(request, html: str) -> str:
-    def render_hole(match: re.Match) -> str:
-        name, args = match.group(1), dict(parse_qsl(match.group(2) or ""))
-        return render_to_string(name, args, request=request) if name in HOLES else ""
-
-    return _HOLE_RE.sub(render_hole, html)
-
-
-def _fill_csrf(request, html: str) -> str:
-    return html.replace(CSRF_SENTINEL, csrf_token(request)) if CSRF_SENTINEL in html else html
-
-
-def csrf_token(request) -> str:
-    """`django.middleware.csrf.get_token`, with the randomness drawn in one call.
-
-    A replayed page costs little else, but get_token draws each of its 64 random
-    characters with its own `os.urandom` call (≈ 0.25 ms here, more than the rest of the
-    replay). Same contract: a new secret for the CSRF cookie when the visitor has none
-    (CsrfViewMiddleware then sets it), and a freshly masked token — mask + (secret + mask)
-    over CSRF_ALLOWED_CHARS, Django's scheme, which CsrfViewMiddleware verifies.
-    """
-    secret = request.META.get("CSRF_COOKIE") or _random_chars(CSRF_SECRET_LENGTH)
-    request.META["CSRF_COOKIE"] = secret
-    request.META["CSRF_COOKIE_NEEDS_UPDATE"] = True
-    mask = _random_chars(CSRF_SECRET_LENGTH)
-    chars, index, n = CSRF_ALLOWED_CHARS, _CHAR_INDEX, len(CSRF_ALLOWED_CHARS)
-    return mask + "".join(
-        chars[(index[s] + index[m]) % n] for s, m in zip(secret, mask, strict=True)
-    )
+@contextmanager
+def _rendering_for_cache(request):
+    """Render inside this block for the cache; nested blocks share the outer render."""
+    outer = getattr(request, _RENDER, None)
+    render = outer or _Render()
+    setattr(request, _RENDER, render)
+    try:
+        yield render
+    finally:
+        setattr(request, _RENDER, outer)
 
 
-_CHAR_INDEX = {char: i for i, char in enumerate(CSRF_ALLOWED_CHARS)}
+def rendering_for_cache(request) -> bool:
+    return getattr(request, _RENDER, None) is not None
 
 
-_UNBIASED_BELOW = 256 - 256 % len(CSRF_ALLOWED_CHARS)  # 248: bytes at or above are skipped
+def hole_marker(request, template_name: str, args: dict[str, str] | None = None) -> str:
+    """What `{% hole %}` writes while the page renders for the cache."""
+    return getattr(request, _RENDER).mark(Hole(template_name, tuple(sorted((args or {}).items()))))
 
 
-def _random_chars(length: int) -> str:
-    picked: list[str] = []
-    while len(picked) < length:
-        picked += [
-            CSRF_ALLOWED_CHARS[b % len(CSRF_ALLOWED_CHARS)]
-            for b in secrets.token_bytes(length + 8)
-            if b < _UNBIASED_BELOW
-        ]
-    return "".join(picked[:length])
+def csrf_marker(request) -> str:
+    """What `{% csrf_token %}` and `{{ csrf_token }}` write while rendering for the cache."""
+    return getattr(request, _RENDER).mark(CSRF)
+
+
+def _fill(request, parts: Parts) -> str:
+    """The page as this request sees it."""
+    out, token = [], None
+    for part in parts:
+        if isinstance(part, str):
+            out.append(part)
+        elif part == CSRF:
+            token = token or get_token(request)
+            out.append(token)
+        elif part.name in HOLES:
+            out.append(render_to_string(part.name, dict(part.args), request=request))
+    return "".join(out)
+
+
+def _emit(request, parts: Parts) -> str:
+    """Parts inside a page that is itself rendering for the cache: markers again."""
+    render = getattr(request, _RENDER)
+    return "".join(part if isinstance(part, str) else render.mark(part) for part in parts)
+
+
+def _plain_segments(request, parts: Parts, depth: int = 0) -> tuple[bytes, ...]:
+    """A page for visitors without a session: every hole rendered as they all see it,
+    cut where the CSRF token goes (the only part that differs between them)."""
+    resolved: list = []
+    for part in parts:
+        if isinstance(part, str) or part == CSRF:
+            resolved.append(part)
+        elif part.name in HOLES and depth < 3:
+            with _rendering_for_cache(request) as render:
+                html = render_to_string(part.name, dict(part.args), request=request)
+                resolved.extend(render.split(html))
+    if any(isinstance(part, Hole) and part != CSRF for part in resolved):
+        return _plain_segments(request, tuple(resolved), depth + 1)
+    segments, current = [], []
+    for part in resolved:
+        if part == CSRF:
+            segments.append("".join(current))
+            current = []
+        elif isinstance(part, str):
+            current.append(part)
+    segments.append("".join(current))
+    return tuple(segment.encode() for segment in segments)
+
+
+# --- The cache, failing open -----------------------------------------------------------
+
+
+class _Quiet:
+    """Log a failure at most every few seconds: an outage must not flood the logs."""
+
+    last = 0.0
+    failures = 0
+
+
+def _failed(what: str, exc: Exception) -> None:
+    _Quiet.failures += 1
+    now = time.monotonic()
+    if now - _Quiet.last >= 10:
+        _Quiet.last = now
+        logger.warning(
+            "page cache: %s failed (%s: %s); serving uncached (%s failures so far)",
+            what,
+            type(exc).__name__,
+            exc,
+            _Quiet.failures,
+        )
+
+
+def _get_many(keys: list[str]) -> dict:
+    try:
+        return cache.get_many(keys)
+    except Exception as exc:  # any backend, any error: the page is served uncached
+        _failed("read", exc)
+        return {}
+
+
+def _set_many(values: dict, timeout) -> list[str]:
+    """Keys that could not be written (Django's set_many contract)."""
+    try:
+        return list(cache.set_many(values, timeout))
+    except Exception as exc:
+        _failed("write", exc)
+        return list(values)
+
+
+def _version_key(scope: str) -> str:
+    return f"pagecache:v:{scope}"
+
+
+def _tokens(scopes: Iterable[str], found: dict) -> str | None:
+    """The current tokens of `scopes` (from `found`, a get_many that asked for them); a
+    scope never seen (or evicted) gets one. None when the cache can't say: uncacheable."""
+    tokens = []
+    for scope in scopes:
+        key = _version_key(scope)
+        token = found.get(key)
+        if token is None:
+            try:
+                cache.add(key, uuid.uuid4().hex, timeout=None)
+                token = cache.get(key)
+            except Exception as exc:
+                _failed("version read", exc)
+            if token is None:
+                return None
+        tokens.append(token)
+    return ".".join(tokens)
+
+
+# --- Versions --------------------------------------------------------------------------
+
+_pending = threading.local()  # scopes touched by this thread's open transaction
+_owed: set[str] = set()  # scopes whose bump failed: retried before the next read
+_owed_lock = threading.Lock()
+
+
+def touch(*scopes: str) -> None:
+    """Invalidate every cached page of `scopes` once the current transaction commits
+    (outside a transaction: now). A transaction's touches make one write to the cache;
+    a rolled-back one's leave at most an unneeded bump with the next commit."""
+    if not scopes:
+        return
+    pending = _pending.__dict__.setdefault("scopes", set())
+    pending.update(scopes)
+    transaction.on_commit(_bump_pending, robust=True)
+
+
+def _bump_pending() -> None:
+    scopes = _pending.__dict__.pop("scopes", None)
+    if scopes:
+        _bump(scopes)
+
+
+def _bump(scopes: set[str]) -> None:
+    with _owed_lock:
+        scopes = scopes | _owed
+        _owed.clear()
+    if not scopes:
+        return
+    values = {_version_key(scope): uuid.uuid4().hex for scope in scopes}
+    failed = set(_set_many(values, None))
+    if failed:
+        owed = {scope for scope in scopes if _version_key(scope) in failed} or scopes
+        with _owed_lock:
+            _owed.update(owed)
+
+
+def retry_owed_invalidations() -> None:
+    """Retry the bumps this process could not make (cheap when there are none)."""
+    if _owed:
+        _bump(set())
+
+
+# --- Pages -----------------------------------------------------------------------------
+
+
+class PageEntry(NamedTuple):
+    tokens: str  # the scope tokens it was rendered under: valid while they are current
+    content_type: str
+    parts: Parts
+
+
+class PlainPage(NamedTuple):
+    tokens: str
+    segments: tuple[bytes, ...]  # UTF-8, joined by the visitor's CSRF token
+    headers: tuple[tuple[str, str], ...]  # as the whole middleware stack left them
+
+
+def _current(key: str, scopes: list[str], kind: type):
+    """(the `kind` entry at `key` if it was stored under the current tokens, else None;
+    those tokens, or None when the cache can't say). One cache round trip."""
+    retry_owed_invalidations()
+    found = _get_many([key, *map(_version_key, scopes)])
+    tokens = _tokens(scopes, found)
+    entry = found.get(key)
+    if tokens is None or not isinstance(entry, kind) or entry.tokens != tokens:
+        return None, tokens
+    return entry, tokens
+
+
+def _store(key: str, entry) -> None:
+    _set_many({key: entry}, settings.PAGE_CACHE_SECONDS)
 
 
 def _plain_visitor(request) -> bool:
@@ -189,14 +325,6 @@ def _plain_visitor(request) -> bool:
     of one URL (signed out, empty cart), so their copy is kept with holes filled."""
     cookies = request.COOKIES
     return settings.SESSION_COOKIE_NAME not in cookies and CookieStorage.cookie_name not in cookies
-
-
-def _visitor_copy(request, html: str) -> str:
-    setattr(request, _RENDERING_FOR_CACHE, True)  # a token in a hole stays a sentinel
-    try:
-        return _fill_holes(request, html)
-    finally:
-        setattr(request, _RENDERING_FOR_CACHE, False)
 
 
 def _cacheable_request(request) -> bool:
@@ -212,9 +340,9 @@ def _page_key(request) -> str:
 def _templates_release() -> str:
     """A hash of the project's templates, part of every page and fragment key.
 
-    A cached page holds hole markers for the templates that rendered it; after a deploy
-    (or while old and new processes run side by side) a page must only be replayed by
-    the templates that made it, so each release of the templates has its own entries.
+    A cached page holds holes for the templates that rendered it; after a deploy (or
+    while old and new processes run side by side) a page must only be replayed by the
+    templates that made it, so each release of the templates has its own entries.
     """
     digest = hashlib.sha256()
     for engine in settings.TEMPLATES:
@@ -225,96 +353,18 @@ def _templates_release() -> str:
     return digest.hexdigest()[:16]
 
 
-class PageEntry(NamedTuple):
-    tokens: str  # the scope tokens it was rendered under: valid while they are current
-    content_type: str
-    body: bytes  # UTF-8; the shared copy has the CSRF sentinel and hole markers
-
-
-def _store(key: str, entry: PageEntry) -> None:
-    cache.set(key, entry, settings.PAGE_CACHE_SECONDS)
-
-
-class LocalCopies:
-    """This process's copies of cached pages, the least recently used dropped past
-    `PAGE_CACHE_LOCAL_BYTES`. A copy is used only while the scope tokens it was rendered
-    under are current, exactly like the entry in the shared cache, so holding it never
-    makes a page stale; it saves bringing the page from Redis on every hit (and, with
-    the tokens tracked in memory by core/cache.py, a hit asks Redis nothing)."""
-
-    def __init__(self):
-        self._entries: OrderedDict[str, PageEntry | PlainPage] = OrderedDict()
-        self._bytes = 0
-        self._lock = threading.Lock()
-
-    def get(self, key: str):
-        with self._lock:
-            entry = self._entries.get(key)
-            if entry is not None:
-                self._entries.move_to_end(key)
-            return entry
-
-    def put(self, key: str, entry) -> None:
-        limit = settings.PAGE_CACHE_LOCAL_BYTES
-        if len(entry.body) > limit:
-            return
-        with self._lock:
-            self._discard(key)
-            self._entries[key] = entry
-            self._bytes += len(entry.body)
-            while self._bytes > limit:
-                self._discard(next(iter(self._entries)))
-
-    def discard(self, key: str) -> None:
-        with self._lock:
-            self._discard(key)
-
-    def _discard(self, key: str) -> None:
-        entry = self._entries.pop(key, None)
-        if entry is not None:
-            self._bytes -= len(entry.body)
-
-
-def _current(key: str, scopes: list[str], copies: LocalCopies):
-    """(the entry at `key` if it was stored under the current tokens, else None; those
-    tokens). One cache round trip, none for the entry when this process holds it."""
-    versions = [_version_key(scope) for scope in scopes]
-    local = copies.get(key)
-    if local is not None:
-        tokens = _tokens(scopes, cache.get_many(versions))
-        if local.tokens == tokens:
-            return local, tokens
-        copies.discard(key)
-    found = cache.get_many([key, *versions])
-    tokens = _tokens(scopes, found)
-    entry = found.get(key)
-    if entry is None or entry.tokens != tokens:
-        return None, tokens
-    copies.put(key, entry)
-    return entry, tokens
-
-
-_SHARED_COPIES = LocalCopies()  # PageEntry: holes as markers, for `cached_page`
-_PLAIN_COPIES = LocalCopies()  # PlainPage: plain visitors' copies, for the middleware
-
-
-class PlainPage(NamedTuple):
-    tokens: str
-    body: bytes  # holes filled; the CSRF sentinel stays
-    headers: tuple[tuple[str, str], ...]  # as the whole middleware stack left them
-
-
 class PlainVisitorPageMiddleware:
     """Replay cached pages to plain visitors before the rest of the middleware runs.
 
     Plain visitors (no session, no flash messages: first visits, crawlers, links shared
     elsewhere) are most of a storefront's traffic, and their copy of a page is the same
-    for all of them. So it is kept whole, with the headers the inner middleware gave it
-    (X-Frame-Options, Vary…), and a hit skips sessions, authentication, messages and the
-    view: what Django's cache middleware does, with `cached_page`'s scope tokens so that
-    a change still makes the copy stale at once. Only the CSRF token and its cookie are
-    made per request, as CsrfViewMiddleware would. Sits after SecurityMiddleware and
-    WhiteNoise, so their headers and static files are untouched.
+    for all of them but the CSRF token. So it is kept with its holes filled and the
+    headers the inner middleware gave it (X-Frame-Options, Vary…), and a hit skips
+    sessions, authentication, messages and the view — what Django's cache middleware
+    does, with `cached_page`'s scope tokens so that a change still makes the copy stale
+    at once. The CSRF token and cookie come from Django's own `get_token` and
+    CsrfViewMiddleware. Sits after SecurityMiddleware and WhiteNoise, so their headers
+    and static files are untouched.
     """
 
     _SKIPPED_HEADERS = {"content-length", "x-page-cache"}
@@ -329,26 +379,25 @@ class PlainVisitorPageMiddleware:
         scopes = self._scopes(request)
         if scopes is None:
             return self.get_response(request)
-        key = _page_key(request) + ":plain-page"  # a PlainPage (older: PageEntry)
-        page, tokens = _current(key, scopes, _PLAIN_COPIES)
-        if isinstance(page, PlainPage):
+        key = _page_key(request) + ":plain"
+        page, _ = _current(key, scopes, PlainPage)
+        if page is not None:
             self.csrf.process_request(request)  # a returning visitor's CSRF cookie is kept
-            response = HttpResponse(_fill_csrf_bytes(request, page.body))
+            response = HttpResponse(get_token(request).encode().join(page.segments))
             for name, value in page.headers:
                 response[name] = value
             response["X-Page-Cache"] = "hit"
             return self.csrf.process_response(request, response)
         response = self.get_response(request)
-        entry = getattr(request, _PLAIN_COPY, None)
-        if entry is not None and entry.tokens == tokens and response.status_code == 200:
+        copy = getattr(request, _PLAIN_COPY, None)
+        if copy is not None and response.status_code == 200:
+            tokens, segments = copy
             headers = tuple(
                 (name, value)
                 for name, value in response.items()
                 if name.lower() not in self._SKIPPED_HEADERS
             )
-            page = PlainPage(tokens, entry.body, headers)
-            _store(key, page)
-            _PLAIN_COPIES.put(key, page)
+            _store(key, PlainPage(tokens, segments, headers))
         return response
 
     @staticmethod
@@ -385,14 +434,15 @@ def cached_page(
 
     `scopes(**view_kwargs)` names what the page depends on (besides SITE). With
     `owner(request, view_kwargs)` true, the page's owner always gets it fresh, since
-    owners see controls nobody else does. `plain_visitors_only` is for pages
-    that are the same only for visitors without a session (an empty cart).
+    owners see controls nobody else does. `plain_visitors_only` is for pages that are
+    the same only for visitors without a session (an empty cart).
 
-    Two entries per URL: the shared copy (holes as markers), kept here, and, once a plain
-    visitor has come by, the plain visitors' copy (holes filled), kept and replayed by
-    `PlainVisitorPageMiddleware`. A hit is one cache round trip: the entry and the scope
-    tokens come in one get_many, and an entry built under older tokens counts as a miss —
-    so it cannot outlive a change, whatever the timing of the request that stored it.
+    Two entries per URL: the shared copy (holes as `Hole`s), kept here, and, once a
+    plain visitor has come by, the plain visitors' copy (holes filled), kept and
+    replayed by `PlainVisitorPageMiddleware`. A hit is one cache round trip: the entry
+    and the scope tokens come in one get_many, and an entry built under older tokens
+    counts as a miss — so it cannot outlive a change, whatever the timing of the request
+    that stored it.
     """
 
     def decorator(view):
@@ -404,27 +454,35 @@ def cached_page(
                 or (owner is not None and owner(request, kwargs))
             ):
                 return view(request, *args, **kwargs)
-            page_scopes = [SITE, *scopes(**kwargs)]
             key = _page_key(request)
-            entry, tokens = _current(key, page_scopes, _SHARED_COPIES)
+            entry, tokens = _current(key, [SITE, *scopes(**kwargs)], PageEntry)
             if entry is not None:
                 response = HttpResponse(content_type=entry.content_type)
                 response["X-Page-Cache"] = "hit"
             else:
-                response, entry = _render_shared(view, request, args, kwargs, tokens)
-                if entry is None:
-                    return response  # not a cacheable answer (e.g. 404, redirect)
-                _store(key, entry)
-                _SHARED_COPIES.put(key, entry)
+                with _rendering_for_cache(request) as render:
+                    response = view(request, *args, **kwargs)
+                    if hasattr(response, "render") and not response.is_rendered:
+                        response.render()  # a TemplateResponse renders here, not later
+                    if response.streaming:
+                        return response
+                    parts = render.split(response.content.decode())
+                if response.status_code != 200:
+                    response.content = _fill(request, parts)  # a 404, a redirect: not kept
+                    return response
+                entry = PageEntry(tokens, response["Content-Type"], parts)
+                if tokens is not None:
+                    _store(key, entry)
                 response["X-Page-Cache"] = "miss"
             if _plain_visitor(request):
                 # Their copy, holes filled, is kept by PlainVisitorPageMiddleware with
                 # the response's final headers, and replayed from there next time.
-                entry = entry._replace(body=_visitor_copy(request, entry.body.decode()).encode())
-                setattr(request, _PLAIN_COPY, entry)
-                response.content = _fill_csrf_bytes(request, entry.body)
+                segments = _plain_segments(request, entry.parts)
+                if tokens is not None:
+                    setattr(request, _PLAIN_COPY, (tokens, segments))
+                response.content = get_token(request).encode().join(segments)
             else:
-                response.content = fill(request, entry.body.decode())
+                response.content = _fill(request, entry.parts)
             return response
 
         wrapper.page_cache_scopes = scopes
@@ -433,36 +491,19 @@ def cached_page(
     return decorator
 
 
-def _render_shared(view, request, args, kwargs, tokens: str):
-    setattr(request, _RENDERING_FOR_CACHE, True)
-    try:
-        response = view(request, *args, **kwargs)
-    finally:
-        setattr(request, _RENDERING_FOR_CACHE, False)
-    if response.status_code != 200 or response.streaming:
-        return response, None
-    return response, PageEntry(tokens, response["Content-Type"], response.content)
-
-
-_CSRF_SENTINEL_BYTES = CSRF_SENTINEL.encode()
-
-
-def _fill_csrf_bytes(request, body: bytes) -> bytes:
-    if _CSRF_SENTINEL_BYTES not in body:
-        return body
-    return body.replace(_CSRF_SENTINEL_BYTES, csrf_token(request).encode())
+# --- Fragments -------------------------------------------------------------------------
 
 
 class FragmentEntry(NamedTuple):
     tokens: str
-    html: str  # with the CSRF sentinel
+    parts: Parts
 
 
 def shared_fragment(request, *, name: str, scopes: list[str], render: Callable[[], str]) -> str:
     """A part of a page rendered once and replayed, like pages: for a hole whose content
     is the same for many viewers (the creator page's latest posts, by whether the viewer
-    follows). `name` must spell out all that varies it; the CSRF token is swapped in per
-    request, and touching any of `scopes` makes it stale at once."""
+    follows). `name` must spell out all that varies it; its CSRF tokens are holes, and
+    touching any of `scopes` makes it stale at once."""
     return shared_fragments(request, [(name, scopes, render)])[0]
 
 
@@ -476,20 +517,23 @@ def shared_fragments(request, items: list[tuple[str, list[str], Callable[[], str
         for name, *_ in items
     ]
     scopes = list(dict.fromkeys(scope for _, item_scopes, _ in items for scope in item_scopes))
-    found = cache.get_many([*keys, *map(_version_key, [SITE, *scopes])])
+    retry_owed_invalidations()
+    found = _get_many([*keys, *map(_version_key, [SITE, *scopes])])
     token = {scope: _tokens([scope], found) for scope in [SITE, *scopes]}
-    outer = rendering_for_cache(request)
+    inside_cached_page = rendering_for_cache(request)
     results, fresh = [], {}
     for key, (_, item_scopes, render) in zip(keys, items, strict=True):
-        tokens = ".".join(token[scope] for scope in [SITE, *item_scopes])
+        item_tokens = [token[scope] for scope in [SITE, *item_scopes]]
+        tokens = None if None in item_tokens else ".".join(item_tokens)
         entry = found.get(key)
-        if entry is None or entry.tokens != tokens:
-            setattr(request, _RENDERING_FOR_CACHE, True)
-            try:
-                entry = fresh[key] = FragmentEntry(tokens, render())
-            finally:
-                setattr(request, _RENDERING_FOR_CACHE, outer)
-        results.append(entry.html if outer else _fill_csrf(request, entry.html))
+        if tokens is None or not isinstance(entry, FragmentEntry) or entry.tokens != tokens:
+            with _rendering_for_cache(request) as rendering:
+                entry = FragmentEntry(tokens, rendering.split(render()))
+            if tokens is not None:
+                fresh[key] = entry
+        results.append(
+            _emit(request, entry.parts) if inside_cached_page else _fill(request, entry.parts)
+        )
     if fresh:
-        cache.set_many(fresh, settings.PAGE_CACHE_SECONDS)
+        _set_many(fresh, settings.PAGE_CACHE_SECONDS)
     return results

@@ -52,10 +52,10 @@ INSTALLED_APPS = [
     "allauth.account",
     "allauth.socialaccount",
     "core",
-    "relcommerce",
     "creators",
     "shops",
     "reviews",
+    "relcommerce",  # last: it wires the apps above (relcommerce/apps.py)
 ]
 
 MIDDLEWARE = [
@@ -139,9 +139,6 @@ else:
 # everyone but their owner, and invalidated on every change (core/pagecache.py).
 # Entries expire after this many seconds anyway; 0 turns the page cache off.
 PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=600)
-# Each process also holds the pages it serves most, up to this many bytes, used only
-# while their scopes' tokens are current (so never stale): a hit then fetches no page.
-PAGE_CACHE_LOCAL_BYTES = env.int("PAGE_CACHE_LOCAL_BYTES", default=16 * 1024 * 1024)
 
 CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL

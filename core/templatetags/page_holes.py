@@ -1,10 +1,11 @@
 """`{% hole "partials/x.html" key=value %}`: a per-person part of a cached page.
 
 Rendered like `{% include … with key=value %}`, except while the page is being rendered
-for the shared cache: then it leaves a marker that `core.pagecache.fill` renders for
-each request, with the request's context processors and `key=value` (as strings) only —
-so a hole's partial reads what it needs itself (e.g. through a template tag), and its
-values are ids or short strings the page already shows (a handle, a count), not objects.
+for the shared cache: then it leaves a marker that becomes a `core.pagecache.Hole`,
+rendered for each request with the request's context processors and `key=value` (as
+strings) only — so a hole's partial reads what it needs itself (e.g. through a template
+tag), and its values are ids or short strings the page already shows (a handle, a
+count), not objects.
 """
 
 from django import template
@@ -22,6 +23,6 @@ def hole(context, template_name, **args):
     args = {key: str(value) for key, value in args.items()}  # as replay will see them
     request = context.get("request")
     if request is not None and pagecache.rendering_for_cache(request):
-        return mark_safe(pagecache.hole_marker(template_name, args))  # noqa: S308 - our marker
+        return mark_safe(pagecache.hole_marker(request, template_name, args))  # noqa: S308
     with context.push(**args):
         return context.template.engine.get_template(template_name).render(context)

@@ -1,11 +1,12 @@
 """A fan opens a shop: profile, shop and first event, all or nothing."""
 
+from functools import partial
+
 import pytest
 from django.core.files.storage import default_storage
 from django.db import IntegrityError
 from django.urls import reverse
 
-from core import pagecache
 from creators.models import CreatorProfile, EngagementEvent, EventKind
 from shops.models import Shop
 from shops.services import shop_open
@@ -64,8 +65,8 @@ def test_opening_a_shop_records_its_first_event_and_dispatches_it(
 ):
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         _post(fan_client)
-    dispatches = [c for c in callbacks if not isinstance(c, pagecache.VersionBump)]
-    assert len(dispatches) == 1  # exactly one dispatch enqueued
+    published = [c.args[0].name for c in callbacks if isinstance(c, partial)]
+    assert published == ["creators.tasks.event_dispatch_task"]  # exactly one dispatch
     event = EngagementEvent.objects.get()
     assert event.kind == EventKind.SHOP_OPENED
     assert event.actor == fan
