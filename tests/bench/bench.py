@@ -83,8 +83,10 @@ PAGES = [
     Page("discover feed (signed out)", "/feed/", in_targets=False),
 ]
 
-# The issue's targets (issue 4, "Tests and measurements").
-TARGET_SIGNED_OUT = 0.5  # signed-out pages: at least this share of plain's req/s
+# The targets: issue 15 ("Replace, don't fork": within 3x of the floor signed out, with no
+# home-made infrastructure) and, unchanged, issue 4's signed-in and latency targets.
+TARGET_ISSUE = "issues 4 and 15"
+TARGET_SIGNED_OUT = 1 / 3  # cached signed-out pages: at least this share of plain's req/s
 TARGET_SIGNED_IN = 0.5  # signed-in pages: at least this share of rows' req/s
 TARGET_P95_MS = 50.0  # p95 at TARGET_CONNECTIONS concurrent connections
 TARGET_CONNECTIONS = 4
@@ -775,7 +777,7 @@ def targets_table(*, measured, plain_rps, rows_rps, checkouts) -> list[str]:
     pages = [m for m in measured if m.page in PAGES and m.page.in_targets]
     signed_out = [m for m in pages if not m.page.signed_in]
     signed_in = [m for m in pages if m.page.signed_in]
-    lines = ["| target (issue 4) | measured | result |", "|---|---|---|"]
+    lines = [f"| target ({TARGET_ISSUE}) | measured | result |", "|---|---|---|"]
     text, ok = _share_target(signed_out, plain_rps, TARGET_SIGNED_OUT, "plain")
     lines.append(f"| signed-out pages ≥ {TARGET_SIGNED_OUT:.0%} of the plain-text view's req/s "
                  f"| {text} | {_pass(ok)} |")  # fmt: skip

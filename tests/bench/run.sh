@@ -8,7 +8,8 @@
 # BENCH_CONNECTIONS (8), BENCH_WRK_THREADS (2), BENCH_WORKERS (3), BENCH_WORKER_CLASS (sync),
 # BENCH_THREADS (4, gthread only), BENCH_DB_NAME (relcommerce_bench),
 # BENCH_PG (postgres://postgres@127.0.0.1:5432), BENCH_REDIS_URL (redis://127.0.0.1:6379/13),
-# BENCH_OUT (docs/benchmarks.md); the metrics roll-up (tests/bench/rollup.py):
+# BENCH_OUT (docs/benchmarks.md); the fan-out: BENCH_FANOUT_FOLLOWERS (100000; 0 skips it);
+# the metrics roll-up (tests/bench/rollup.py):
 # BENCH_ROLLUP_EVENTS (1000000; 0 skips it), BENCH_ROLLUP_CREATORS (1000),
 # BENCH_ROLLUP_ZONES (none: every creator in UTC; e.g. UTC,Europe/Paris,America/New_York).
 set -euo pipefail
@@ -186,9 +187,11 @@ bounded 1800 "$PY" -m tests.bench.bench run --base-url "http://127.0.0.1:$PORT" 
 # Its own database (relcommerce_bench_fanout) and Redis db; appends a section to the report.
 kill -TERM "$GUNICORN_PID" 2>/dev/null && wait "$GUNICORN_PID" 2>/dev/null
 GUNICORN_PID=
-bounded 1800 "$PY" -m tests.bench.fanout --pg "$BENCH_PG" \
-    --redis-url "${BENCH_FANOUT_REDIS_URL:-redis://127.0.0.1:6379/12}" \
-    --followers "${BENCH_FANOUT_FOLLOWERS:-100000}" --out "$BENCH_OUT"
+if [ "${BENCH_FANOUT_FOLLOWERS:-100000}" -gt 0 ]; then
+    bounded 1800 "$PY" -m tests.bench.fanout --pg "$BENCH_PG" \
+        --redis-url "${BENCH_FANOUT_REDIS_URL:-redis://127.0.0.1:6379/12}" \
+        --followers "${BENCH_FANOUT_FOLLOWERS:-100000}" --out "$BENCH_OUT"
+fi
 
 # --- Metrics roll-up (issue 8): a million events for 1,000 creators over 90 days --------
 # Its own database (relcommerce_bench_rollup), no server; about 3 minutes. Appends a section.
