@@ -17,9 +17,19 @@ class CreatorsConfig(AppConfig):
     verbose_name = "Creators and relationships"
 
     def ready(self):
+        from core import slots
         from creators import featuring, notification_kinds, page_cache
 
         post_migrate.connect(_name_site, sender=self, dispatch_uid="creators.name_site")
         page_cache.connect()
         featuring.connect()
         notification_kinds.register()
+        # The Studio's sections are one ordered list (core/slots.py): creators' own
+        # Followers sits between the shop's Posts (30) and Orders (50).
+        slots.link_register(
+            "studio",
+            url_name="creators:studio_followers",
+            title="Followers",
+            text="See and search the fans who follow you.",
+            order=40,
+        )

@@ -1,3 +1,5 @@
+from functools import partial
+
 from django.apps import AppConfig
 
 
@@ -41,3 +43,56 @@ class ShopsConfig(AppConfig):
         comment_targets.register(
             Product, queryset=lambda: Product.objects.select_related("shop__creator")
         )
+
+        _fill_creators_pages()
+
+
+def _fill_creators_pages():
+    """What shops shows on creators' pages, whose templates never name shops (core/slots.py)."""
+    from core import slots
+
+    slots.register("creator_page.products", "shops/partials/creator_page_shop.html")
+    slots.register("post_list.prefetch", "shops/partials/post_list_prefetch.html")
+    slots.register("post_card.products", "shops/partials/post_card_products.html")
+    slots.register("creator_posts.owner_links", "shops/partials/creator_posts_owner_links.html")
+    slots.register("post_page.owner_actions", "shops/partials/post_owner_actions.html")
+    slots.register("post_page.share", "shops/partials/post_share.html")
+    slots.register("studio.advocacy_note", "shops/partials/studio_advocacy_note.html")
+    slots.link_register(
+        "start_selling",
+        url_name="shops:open",
+        title="Open a shop",
+        text="Be the first to open a shop",
+    )
+    # The Studio's sections; creators' Followers is 40 (creators/apps.py), reviews' 70.
+    studio = partial(slots.link_register, "studio")
+    studio(
+        url_name="shops:studio_products",
+        title="Your products",
+        text="Add, edit, publish and archive what you sell.",
+        order=10,
+    )
+    studio(
+        url_name="shops:studio_shipping",
+        title="Shipping",
+        text="Set what an order of physical goods pays for shipping, and when it ships free.",
+        order=20,
+    )
+    studio(
+        url_name="shops:studio_posts",
+        title="Posts",
+        text="Write, schedule and edit posts; ask your fans a question; feature your products.",
+        order=30,
+    )
+    studio(
+        url_name="shops:studio_orders",
+        title="Orders",
+        text="See what fans bought, mark orders paid, shipped or delivered, export a CSV.",
+        order=50,
+    )
+    studio(
+        url_name="shops:studio_advocates",
+        title="Advocates",
+        text="Fans whose share links brought you visits and purchases, best first.",
+        order=60,
+    )
