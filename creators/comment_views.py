@@ -18,6 +18,7 @@ from core.ratelimits import Rate, rate_limit_consume, rate_limited
 from creators import conversation, engagement, moderation, selectors, threads
 from creators.models import Comment, Post, User
 from creators.report_views import report_page
+from creators.studio_access import start_selling_redirect
 
 COMMENT_RATE = Rate.parse("20/10m")
 REACTION_RATE = "300/h"
@@ -249,18 +250,11 @@ def comment_moderate(request, comment_id):
     return redirect(safe_next(request, f"{_location(comment)}#comment-{comment.pk}"))
 
 
-def _creator_or_open_shop(request):
-    profile = selectors.creator_profile_of(request.user)
-    if profile is None:
-        messages.info(request, "Open a shop first: it takes a minute.")
-    return profile
-
-
 @login_required
 def studio_inbox(request):
-    profile = _creator_or_open_shop(request)
+    profile = selectors.creator_profile_of(request.user)
     if profile is None:
-        return redirect("shops:open")
+        return start_selling_redirect(request)
     page = threads.inbox_page(user=request.user, page_number=request.GET.get("page"))
     recent = engagement.posts_engagement(user=request.user)
     return render(
@@ -318,9 +312,9 @@ def comment_handled(request, comment_id):
 
 @login_required
 def studio_blocked(request):
-    profile = _creator_or_open_shop(request)
+    profile = selectors.creator_profile_of(request.user)
     if profile is None:
-        return redirect("shops:open")
+        return start_selling_redirect(request)
     if request.method == "POST":
         blocked = get_object_or_404(User, pk=request.POST.get("user") or 0)
         if moderation.block_delete(creator=request.user, blocked_id=blocked.pk):

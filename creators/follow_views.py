@@ -9,6 +9,7 @@ from django.views.decorators.http import require_POST
 from core.http import follow_action, is_htmx, login_redirect, safe_next
 from core.ratelimits import rate_limited
 from creators import follows, selectors
+from creators.studio_access import start_selling_redirect
 
 FOLLOWS_PER_PAGE = 50
 FOLLOW_RATE = "120/h"
@@ -66,8 +67,7 @@ def follow(request, handle):
 def studio_followers(request):
     profile = selectors.creator_profile_of(request.user)
     if profile is None:
-        messages.info(request, "Open a shop first: it takes a minute.")
-        return redirect("shops:open")
+        return start_selling_redirect(request)
     query = request.GET.get("q", "")[:100]
     page = Paginator(
         selectors.followers_of(user=request.user, query=query), FOLLOWS_PER_PAGE

@@ -10,6 +10,7 @@ from creators import dashboard, featuring, selectors, threads
 from creators.forms import AccountForm, EditProfileForm
 from creators.page_cache import creator_scope, owns_handle
 from creators.services import creator_profile_update
+from creators.studio_access import start_selling_redirect
 
 CREATORS_PER_PAGE = 24
 LATEST_POSTS = 3
@@ -66,8 +67,7 @@ def creator_list(request):
 def studio(request):
     profile = selectors.creator_profile_of(request.user)
     if profile is None:
-        messages.info(request, "Open a shop first: it takes a minute.")
-        return redirect("shops:open")
+        return start_selling_redirect(request)
     waiting = threads.inbox_for_creator(user=request.user).count()
     board = dashboard.dashboard_for(
         profile=profile, days=dashboard.period_from(request.GET.get("days"))

@@ -16,6 +16,7 @@ tests/test_import_contracts.py proves the Python side, `lint-imports`, catches i
 
 from __future__ import annotations
 
+import ast
 import pkgutil
 import re
 import tomllib
@@ -199,6 +200,32 @@ def test_templates_name_nothing_of_a_higher_app(rules):
         checked += 1
     assert checked > 100, "found too few templates: is TEMPLATES['DIRS'] read right?"
     assert not found, "templates name a higher app:\n" + "\n".join(found)
+
+
+def _url_names_in_python(path: Path) -> list[tuple[int, str]]:
+    """String constants in a module that look like a namespaced URL name ("shops:open")."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            if re.fullmatch(r"[a-z_]+:[a-z_]+", node.value):
+                found.append((node.lineno, node.value))
+    return found
+
+
+def test_python_code_names_no_url_of_a_higher_app(rules):
+    """`redirect("shops:open")` in creators is the same wrong-way dependency as a
+    template's `{% url 'shops:open' %}` (import-linter sees only imports)."""
+    found = []
+    for app, rank in rules.rank.items():
+        for path in sorted((ROOT / app).rglob("*.py")):
+            if "migrations" in path.parts:
+                continue
+            for line, name in _url_names_in_python(path):
+                owner = rules.urls.get(name)
+                if owner is not None and rules.rank[owner] > rank:
+                    where = path.relative_to(ROOT)
+                    found.append(f"{where}:{line}: names the URL {name!r}, of {owner}")
+    assert not found, "Python code names a higher app's URL:\n" + "\n".join(found)
 
 
 def test_the_rules_know_every_app_library_and_namespace(rules):
