@@ -4,7 +4,8 @@ from django.core.paginator import Paginator
 
 
 class KnownCountPaginator(Paginator):
-    """A paginator told the count (a stored or prepared count), saving the COUNT query."""
+    """A paginator told the count (a stored one, or one the caller needed anyway), saving
+    the COUNT query."""
 
     def __init__(self, object_list, per_page, *, count: int):
         super().__init__(object_list, per_page)

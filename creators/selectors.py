@@ -15,7 +15,6 @@ from creators.models import (
     PostVisibility,
     User,
 )
-from creators.prepared import PreparedQuery
 
 
 def _by_handle(handle: str) -> QuerySet[CreatorProfile]:
@@ -89,29 +88,15 @@ def creator_profile_by_user_id(user_id: int) -> CreatorProfile:
     return CreatorProfile.objects.select_related("user").get(user_id=user_id)
 
 
-_follow_query = PreparedQuery(
-    lambda follower_id, followed_id: Follow.objects.filter(
-        follower_id=follower_id, followed_id=followed_id
-    ),
-    arity=2,
-)
-
-
 def follow_exists(*, follower: User, followed_id: int) -> bool:
     if not follower.is_authenticated:
         return False
-    return _follow_query.exists(follower.pk, followed_id)
-
-
-_block_query = PreparedQuery(
-    lambda creator_id, user_id: Block.objects.filter(creator_id=creator_id, blocked_id=user_id),
-    arity=2,
-)
+    return Follow.objects.filter(follower_id=follower.pk, followed_id=followed_id).exists()
 
 
 def block_exists(*, creator_id: int, user_id: int) -> bool:
     """The creator blocked this user from their threads (asked on every product page)."""
-    return _block_query.exists(creator_id, user_id)
+    return Block.objects.filter(creator_id=creator_id, blocked_id=user_id).exists()
 
 
 def follow_counts(*, user_id: int) -> dict[str, int]:

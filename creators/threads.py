@@ -18,7 +18,6 @@ from core.paging import KnownCountPaginator
 from creators import comment_targets
 from creators.badges import badges_for_fans
 from creators.models import Block, Comment, FanBadge, Post, Reaction, User
-from creators.prepared import PreparedQuery
 from creators.selectors import block_exists, follow_exists
 
 COMMENTS_PER_PAGE = 50
@@ -60,15 +59,6 @@ def _top_level_shown(subject: Q, *, moderator: bool) -> QuerySet[Comment]:
         # A removed comment stays only as long as it holds live replies together.
         .filter(Q(deleted_at__isnull=True) | Exists(live_replies))
     )
-
-
-# What a fan sees of a product's questions, counted on every product page view.
-_target_questions_shown = PreparedQuery(
-    lambda type_id, target_id: _top_level_shown(
-        Q(target_type_id=type_id, target_id=target_id), moderator=False
-    ),
-    arity=2,
-)
 
 
 def _blocked(viewer: User, owner_id: int) -> bool:
@@ -147,7 +137,8 @@ def thread_for_target(
     target_type = ContentType.objects.get_for_model(target)
     subject = Q(target_type=target_type, target_id=target.pk)
     moderator = can_moderate(viewer=viewer, owner_id=owner_id)
-    count = None if moderator else _target_questions_shown.count(target_type.pk, target.pk)
+    # Counted first for a fan: at 0 there is no page of comments to ask for (`_thread`).
+    count = None if moderator else _top_level_shown(subject, moderator=False).count()
     return _thread(
         subject=subject, owner_id=owner_id, viewer=viewer, page_number=page_number, count=count
     )

@@ -3,8 +3,7 @@
 The header asks on every page whether the visitor has a shop (Studio or "Open a shop"),
 how many units are in their cart and how many notifications are unread. All come with
 the query that loads `request.user`: the creator profile by a join, the counts by
-subqueries. It lives
-in the project package because it reads both creators and shops.
+subqueries. It lives in the project package because it reads both creators and shops.
 """
 
 from allauth.account.auth_backends import AuthenticationBackend
@@ -14,7 +13,6 @@ from django.db.models.functions import Coalesce
 
 from creators.models import User
 from creators.notifications import unread_count_subquery
-from creators.prepared import PreparedQuery
 from shops.models import CartLine
 
 
@@ -24,17 +22,15 @@ def _cart_units():
     return Coalesce(Subquery(units), 0)
 
 
-def _user_with_header_data(user_id: int):
-    return (
+def _user_with_header_data(user_id: int) -> User | None:
+    """The user, their creator profile, cart units and unread count: one query."""
+    found = (
         User._default_manager.select_related("creator_profile")
         .annotate(cart_units=_cart_units(), bell_unread=unread_count_subquery())
         .filter(pk=user_id)
         .order_by()[:1]
     )
-
-
-# Compiled once per process: building this query cost 4x running it.
-_user_query = PreparedQuery(_user_with_header_data)
+    return next(iter(found), None)
 
 
 class _UserWithHeaderData:
@@ -43,8 +39,7 @@ class _UserWithHeaderData:
             user_id = int(user_id)
         except (TypeError, ValueError):
             return None  # a session from another user model's key type
-        found = _user_query(user_id)
-        user = found[0] if found else None
+        user = _user_with_header_data(user_id)
         return user if user is not None and self.user_can_authenticate(user) else None
 
 

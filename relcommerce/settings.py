@@ -90,8 +90,6 @@ TEMPLATES = [
                 "shops.context_processors.cart",
                 "core.context_processors.page_cache",
             ],
-            # `{% url %}` that remembers its answers: a page asks for ~30 URLs.
-            "builtins": ["creators.templatetags.remembered_url"],
         },
     },
 ]

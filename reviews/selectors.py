@@ -8,7 +8,6 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 
 from creators.models import User
-from creators.prepared import PreparedQuery
 from reviews.models import RATING_MAX, RATING_MIN, HelpfulVote, Review
 from shops.models import Order, OrderStatus, Product
 from shops.orders import PAID_STATUSES
@@ -217,31 +216,27 @@ class FanState:
     bought: bool
 
 
-def _fan_state_row(user_id: int, product_id: int):
+def fan_state(*, user: User, product_id: int) -> FanState:
+    """The fan's own review of the product (id, hidden) and whether they bought it, in
+    one query: what the product page's call to action needs."""
     mine = Review.objects.filter(author=OuterRef("pk"), product_id=product_id)
-    return (
-        User.objects.filter(pk=user_id)
-        .only("pk")
+    rows = (
+        User.objects.filter(pk=user.pk)
         .annotate(
             review_id=Subquery(mine.values("pk")[:1]),
             review_hidden=Subquery(mine.values("is_hidden")[:1]),
             bought=Exists(_paid_orders_of(user=OuterRef("pk"), product_id=product_id)),
         )
-        .order_by()
+        .values("review_id", "review_hidden", "bought")
+        .order_by()[:1]
     )
-
-
-_fan_state_query = PreparedQuery(_fan_state_row, arity=2)  # on every product page view
-
-
-def fan_state(*, user: User, product_id: int) -> FanState:
-    """The fan's own review of the product (id, hidden) and whether they bought it, in
-    one query: what the product page's call to action needs."""
-    row = next(iter(_fan_state_query(user.pk, product_id)), None)
+    row = next(iter(rows), None)
     if row is None:
         return FanState(review_id=None, review_hidden=False, bought=False)
     return FanState(
-        review_id=row.review_id, review_hidden=bool(row.review_hidden), bought=bool(row.bought)
+        review_id=row["review_id"],
+        review_hidden=bool(row["review_hidden"]),
+        bought=bool(row["bought"]),
     )
 
 

@@ -12,11 +12,10 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F, Prefetch, Sum, prefetch_related_objects
+from django.db.models import F, Prefetch, Sum
 from django.http import Http404
 
 from creators.models import User
-from creators.prepared import PreparedQuery
 from shops.models import Cart, CartLine, Product, ProductImage, ProductStatus, Shop
 from shops.shipping import free_shipping_gap, shipping_cost
 
@@ -28,21 +27,10 @@ SESSION_KEY = "cart_id"
 # --- Finding the cart -----------------------------------------------------------------
 
 
-# Prepared (creators.prepared): the cart page and checkout ask these on every view.
-_cart_of_user = PreparedQuery(lambda user_id: Cart.objects.filter(user_id=user_id))
-_lines_of_cart = PreparedQuery(
-    lambda cart_id: (
-        CartLine.objects.filter(cart_id=cart_id)
-        .select_related("product__shop__creator__user")
-        .order_by("product__shop__name", "product__shop_id", "added_at", "id")
-    )
-)
-
-
 def cart_for_request(request, *, create: bool = False) -> Cart | None:
     """The signed-in fan's cart, or the visitor's through the session; made on demand."""
     if request.user.is_authenticated:
-        cart = next(iter(_cart_of_user(request.user.pk)), None)
+        cart = Cart.objects.filter(user_id=request.user.pk).first()
         if cart is None and create:
             cart, _ = Cart.objects.get_or_create(user=request.user)
         return cart
@@ -302,10 +290,13 @@ def cart_summary(cart: Cart | None) -> CartSummary:
     """
     if cart is None:
         return CartSummary(groups=[])
-    lines = _lines_of_cart(cart.pk)
-    prefetch_related_objects(
-        [line.product for line in lines],
-        Prefetch("images", queryset=ProductImage.objects.order_by("position", "id")),
+    lines = (
+        CartLine.objects.filter(cart_id=cart.pk)
+        .select_related("product__shop__creator__user")
+        .prefetch_related(
+            Prefetch("product__images", queryset=ProductImage.objects.order_by("position", "id"))
+        )
+        .order_by("product__shop__name", "product__shop_id", "added_at", "id")
     )
     groups: dict[int, ShopGroup] = {}
     for line in lines:

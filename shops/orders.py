@@ -7,18 +7,16 @@ event's dispatch tells the fan (and the creator) in the bell and by email.
 """
 
 from django.core.exceptions import ValidationError
-from django.core.paginator import Page
+from django.core.paginator import Page, Paginator
 from django.core.validators import URLValidator
 from django.db import transaction
-from django.db.models import Count, F, Prefetch, Q, QuerySet, prefetch_related_objects
+from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.db.models.functions import Greatest
 from django.http import Http404
 from django.utils import timezone
 
-from core.paging import KnownCountPaginator
 from creators.events import event_record
 from creators.models import EventKind, User
-from creators.prepared import PreparedQuery
 from shops import page_cache, referrals, saved
 from shops.models import Order, OrderItem, OrderStatus, Product, ProductKind
 
@@ -274,31 +272,20 @@ def order_get_for_shop_owner(*, user: User, number: str) -> Order:
     return order
 
 
-def _orders_of_buyer(buyer_id: int) -> QuerySet[Order]:
-    return (
-        Order.objects.filter(buyer_id=buyer_id)
-        .select_related("shop__creator")
-        .order_by("-created_at", "-id")
-    )
-
-
 BUYER_ORDERS_PER_PAGE = 20
-# The fan's order list asks these on every view; nearly every view is of the first page.
-_buyer_order_count = PreparedQuery(_orders_of_buyer)
-_buyer_first_orders = PreparedQuery(
-    lambda buyer_id: _orders_of_buyer(buyer_id)[:BUYER_ORDERS_PER_PAGE]
-)
 
 
 def order_page_for_buyer(*, user: User, page_number) -> Page:
-    """One page of the fan's orders, newest first, with their items: three queries."""
-    paginator = KnownCountPaginator(
-        _orders_of_buyer(user.pk), BUYER_ORDERS_PER_PAGE, count=_buyer_order_count.count(user.pk)
+    """One page of the fan's orders, newest first, with their items: three queries (the
+    count, the page with shop and creator joined, the items; one for a fan with none)."""
+    orders = (
+        Order.objects.filter(buyer_id=user.pk)
+        .select_related("shop__creator")
+        .prefetch_related("items")
+        .order_by("-created_at", "-id")
     )
-    page = paginator.get_page(page_number)
-    first = page.number == 1 and paginator.count > 0
-    page.object_list = _buyer_first_orders(user.pk) if first else list(page.object_list)
-    prefetch_related_objects(page.object_list, "items")
+    page = Paginator(orders, BUYER_ORDERS_PER_PAGE).get_page(page_number)
+    page.object_list = list(page.object_list)
     return page
 
 

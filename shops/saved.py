@@ -23,7 +23,6 @@ from django.utils import timezone
 
 from creators.events import event_record
 from creators.models import EmailMode, EngagementEvent, EventKind, NotificationPreference, User
-from creators.prepared import PreparedQuery
 from shops.models import Product, ProductImage, ProductStatus, SavedAlert, SavedItem
 
 TOPIC = "saved"
@@ -152,22 +151,10 @@ def saved_ids_on_page(request, product_ids, *, also=()) -> set[int]:
     return {pk for pk in wanted if known[pk]}
 
 
-def _saved_among(user_id: int, *product_ids: int):
-    return SavedItem.objects.filter(user_id=user_id, product_id__in=product_ids).only("product_id")
-
-
-# Asked on every signed-in page with hearts, for a page's few products: one prepared
-# query per number of products (a product page asks for 5, a grid for up to 24).
-_saved_among_queries = {
-    count: PreparedQuery(_saved_among, arity=1 + count) for count in range(1, 49)
-}
-
-
 def saved_ids_among(*, user: User, product_ids) -> set[int]:
     """Which of these products the fan saved (one query; none for a visitor)."""
     ids = list(dict.fromkeys(int(pk) for pk in product_ids))
     if not user.is_authenticated or not ids:
         return set()
-    query = _saved_among_queries.get(len(ids))
-    found = query(user.pk, *ids) if query else _saved_among(user.pk, *ids)
-    return {saved.product_id for saved in found}
+    saved = SavedItem.objects.filter(user_id=user.pk, product_id__in=ids)
+    return set(saved.values_list("product_id", flat=True))

@@ -29,7 +29,6 @@ from creators import fan_activity
 from creators.feed import Cursor
 from creators.models import FanFollow, FanProfile, User
 from creators.page_cache import creator_scope, register_fan_scopes
-from creators.prepared import PreparedQuery
 from shops.models import Order, OrderItem, OrderStatus, Product, ProductImage, ProductStatus
 
 SHOWN_STATUSES = (OrderStatus.PAID, OrderStatus.SHIPPED, OrderStatus.DELIVERED)
@@ -116,27 +115,24 @@ def bought_this(*, product_id: int, names: int = NAMES_SHOWN) -> BoughtThis:
     )
 
 
-def _following_who_bought(viewer_id: int, product_id: int):
+def bought_by_following_count(*, product_id: int, viewer: User) -> int:
+    """How many of the public fans `viewer` follows showed a paid purchase of the product;
+    one query, none for a visitor."""
+    if not viewer.is_authenticated:
+        return 0
     shown = OrderItem.objects.filter(
         product_id=product_id,
         order__buyer_id=OuterRef("followed_id"),
         order__show_on_profile=True,
         order__status__in=SHOWN_STATUSES,
     )
-    return FanFollow.objects.filter(
-        follower_id=viewer_id, followed__is_active=True, followed__fan_profile__is_public=True
-    ).filter(Exists(shown))
-
-
-_following_who_bought_query = PreparedQuery(_following_who_bought, arity=2)  # per product view
-
-
-def bought_by_following_count(*, product_id: int, viewer: User) -> int:
-    """How many of the public fans `viewer` follows showed a paid purchase of the product;
-    one query, none for a visitor."""
-    if not viewer.is_authenticated:
-        return 0
-    return _following_who_bought_query.count(viewer.pk, product_id)
+    return (
+        FanFollow.objects.filter(
+            follower_id=viewer.pk, followed__is_active=True, followed__fan_profile__is_public=True
+        )
+        .filter(Exists(shown))
+        .count()
+    )
 
 
 @dataclass(frozen=True)

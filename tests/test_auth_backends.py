@@ -1,0 +1,41 @@
+"""The signed-in user loads with what every header shows, in one plain ORM query."""
+
+import pytest
+
+from relcommerce.auth_backends import UserBackend
+from shops.models import Cart, CartLine
+from tests.factories import CreatorProfileFactory, ProductFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_signed_in_user_loads_in_one_query_with_header_data(django_assert_num_queries):
+    creator = CreatorProfileFactory()
+    cart = Cart.objects.create(user=creator.user)
+    CartLine.objects.create(cart=cart, product=ProductFactory(), quantity=2)
+    CartLine.objects.create(cart=cart, product=ProductFactory(), quantity=3)
+    backend = UserBackend()
+
+    # The user, their creator profile (joined), cart units and unread count (subqueries).
+    with django_assert_num_queries(1):
+        user = backend.get_user(creator.user_id)
+        assert user.creator_profile.handle == creator.handle
+        assert user.cart_units == 5 and user.bell_unread == 0
+
+
+def test_a_user_without_a_profile_or_cart(django_assert_num_queries):
+    fan = UserFactory()
+    with django_assert_num_queries(1):
+        user = UserBackend().get_user(fan.pk)
+        assert user == fan and user.cart_units == 0
+        assert not hasattr(user, "creator_profile")
+
+
+def test_unknown_inactive_and_malformed_ids_give_no_user():
+    backend = UserBackend()
+    assert backend.get_user(10**9) is None
+    assert backend.get_user("not a number") is None
+    creator = CreatorProfileFactory()
+    creator.user.is_active = False
+    creator.user.save()
+    assert backend.get_user(creator.user_id) is None
