@@ -121,15 +121,30 @@ USES_POSTGRES = DATABASES["default"]["ENGINE"].startswith("django.db.backends.po
 # One REDIS_URL serves broker and cache. Without it, tasks run in-process (eagerly).
 REDIS_URL = env.str("REDIS_URL", default="")
 
+# Redis down or frozen must cost a request at most one short wait, never an error: these
+# socket timeouts (seconds) apply to the cache and to publishing tasks; the cache then
+# answers without Redis for CACHE_RETRY_AFTER seconds before trying again (core/cache.py).
+REDIS_CONNECT_TIMEOUT = env.float("REDIS_CONNECT_TIMEOUT", default=0.3)
+REDIS_SOCKET_TIMEOUT = env.float("REDIS_SOCKET_TIMEOUT", default=0.3)
+CACHE_RETRY_AFTER = env.float("CACHE_RETRY_AFTER", default=3.0)
+# Cache keys kept in each process's memory while Redis is unreachable, so they still hold
+# per process: our rate limits (core/ratelimits.py), allauth's (and the lock allauth takes
+# around them: without it every sign-in would be refused with a 429), once-a-day
+# share-visit markers (shops/referrals.py). Never anything shared, like page-cache tokens.
+CACHE_LOCAL_FALLBACK_PREFIXES = ["ratelimit:", "allauth:rl:", "share:visit:"]
+
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "core.cache.RedisCache",
+            "BACKEND": "core.cache.RedisCache",  # Django's, failing open
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "relcommerce",
-            # The page cache's version tokens, read on every page view: held in each
-            # process and dropped when Redis announces a change (core/cache.py).
-            "OPTIONS": {"TRACKED_KEY_PREFIXES": ["pagecache:v:"]},
+            "OPTIONS": {
+                # Passed to redis-py's ConnectionPool.
+                "socket_connect_timeout": REDIS_CONNECT_TIMEOUT,
+                "socket_timeout": REDIS_SOCKET_TIMEOUT,
+                "LOCAL_FALLBACK_PREFIXES": CACHE_LOCAL_FALLBACK_PREFIXES,
+            },
         }
     }
 else:
