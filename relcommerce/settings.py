@@ -266,9 +266,13 @@ AUTHENTICATION_BACKENDS = [
     "relcommerce.auth_backends.UserBackend",
     "relcommerce.auth_backends.AllauthUserBackend",
 ]
-# Sessions are read from the cache (Redis on the real stack) and written through to the
-# database, so a signed-in page costs no session query and a cache flush logs nobody out.
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# Sessions live in the database only, so signing in, out and every signed-in page work
+# while Redis is down. Not `cached_db`: with a cache that fails open it would keep serving
+# a copy of a session the database no longer has — a sign-out (or password change) made
+# while Redis was unreachable cannot delete the cached copy, which then comes back
+# signed in once Redis answers again. Costs one primary-key query per signed-in request.
+# https://docs.djangoproject.com/en/5.2/topics/http/sessions/#using-database-backed-sessions
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
