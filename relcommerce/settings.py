@@ -175,7 +175,16 @@ CELERY_TASK_TIME_LIMIT = 300
 # The longest task is bounded by CELERY_TASK_TIME_LIMIT (300 s); fan-out chunks take a
 # second or two. Lower it only to make a test recover a killed worker's tasks sooner.
 CELERY_BROKER_TRANSPORT_OPTIONS = {
-    "visibility_timeout": env.int("BROKER_VISIBILITY_TIMEOUT", default=3600)
+    "visibility_timeout": env.int("BROKER_VISIBILITY_TIMEOUT", default=3600),
+    # A publish during a request must not wait on a frozen Redis (core/tasks.py).
+    # Workers are unaffected: they wait for tasks with BRPOP in kombu's event loop,
+    # which no socket timeout applies to.
+    "socket_connect_timeout": REDIS_CONNECT_TIMEOUT,
+    "socket_timeout": REDIS_SOCKET_TIMEOUT,
+    # Connecting (again) to publish is tried once: kombu would otherwise retry for
+    # CELERY_BROKER_CONNECTION_TIMEOUT, sleeping 2 s in between. Publishes that retry
+    # (inside tasks) bring their own max_retries (CELERY_TASK_PUBLISH_RETRY_POLICY).
+    "max_retries": 0,
 }
 # Publishing happens in on_commit hooks during requests: when the broker is down, give
 # up fast (the sweeper re-enqueues the event later) rather than hang the request.
