@@ -44,6 +44,10 @@ class _Broker:
 
 
 def _task(name: str):
+    if name not in current_app.tasks:
+        # Nothing imports the tasks modules in a web process (services name tasks, see
+        # above): discover them as a worker does when it starts, once per process.
+        current_app.loader.import_default_modules()
     try:
         return current_app.tasks[name]
     except KeyError:
