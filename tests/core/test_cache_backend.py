@@ -249,3 +249,38 @@ def test_the_stacks_cache_is_the_fail_open_backend_with_short_timeouts():
     assert isinstance(caches["default"], RedisCache)
     assert default["OPTIONS"]["socket_timeout"] <= 0.5
     assert default["OPTIONS"]["socket_connect_timeout"] <= 0.5
+
+
+# --- Writes Redis missed ------------------------------------------------------------------
+
+
+def test_a_write_redis_missed_is_undone_before_anything_is_read_again(redis_server):  # noqa: F811
+    """E.g. a page-cache version token that a change could not bump: a frozen Redis
+    resumes with the old one, which would replay pages from before the change."""
+    cache = backend(redis_server.url)
+    cache.set_many({"token": "old", "other": "kept"}, 60)
+    redis_server.freeze()
+    try:
+        cache.set("token", "new", 60)  # times out
+        cache.set_many({"token": "newer"}, 60)  # skipped: the breaker is open
+        cache.set("ratelimit:x", 1, 60)  # kept in memory instead, nothing to undo
+    finally:
+        redis_server.thaw()
+    time.sleep(django_settings.CACHE_RETRY_AFTER)
+    assert cache.get("token") is None  # not "old"
+    assert cache.get("other") == "kept"
+    assert not cache.degraded
+
+
+def test_an_error_redis_answers_with_fails_that_call_only(redis_server):  # noqa: F811
+    """Out of memory, a read-only replica, a wrong type: Redis is there, so the breaker
+    stays closed; the refused write is undone like a missed one (nothing stale stays)."""
+    cache = backend(redis_server.url)
+    cache.set_many({"text": "not a number", "other": 1}, 60)
+    with pytest.raises(ValueError):
+        cache.incr("text")  # Redis refuses INCRBY on a string
+    assert not cache.degraded
+    assert cache.failures == 1
+    _, seconds = timed(lambda: cache.get_many(["text", "other"]))
+    assert cache.get_many(["text", "other"]) == {"other": 1}
+    assert seconds < 0.1
