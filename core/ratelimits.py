@@ -2,6 +2,13 @@
 
 The cache is Redis on the real stack, so limits hold across web processes; on the
 embedded default they are per process, which is enough for one developer.
+
+While Redis is unreachable the counters (keys under "ratelimit:", listed in the cache's
+LOCAL_FALLBACK_PREFIXES in settings) are kept in each process's memory by the cache
+backend (core/cache.py): limits still hold per process — at most as many times looser
+as there are web processes — and a request is never refused, or failed, because Redis
+is down. The backend logs the outage. When Redis answers again the shared counters take
+over; what was counted in memory meanwhile is forgotten.
 """
 
 import math

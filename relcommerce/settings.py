@@ -119,15 +119,30 @@ USES_POSTGRES = DATABASES["default"]["ENGINE"].startswith("django.db.backends.po
 # One REDIS_URL serves broker and cache. Without it, tasks run in-process (eagerly).
 REDIS_URL = env.str("REDIS_URL", default="")
 
+# Redis down or frozen must cost a request at most one short wait, never an error: these
+# socket timeouts (seconds) apply to the cache and to publishing tasks; the cache then
+# answers without Redis for CACHE_RETRY_AFTER seconds before trying again (core/cache.py).
+REDIS_CONNECT_TIMEOUT = env.float("REDIS_CONNECT_TIMEOUT", default=0.3)
+REDIS_SOCKET_TIMEOUT = env.float("REDIS_SOCKET_TIMEOUT", default=0.3)
+CACHE_RETRY_AFTER = env.float("CACHE_RETRY_AFTER", default=3.0)
+# Cache keys kept in each process's memory while Redis is unreachable, so they still hold
+# per process: our rate limits (core/ratelimits.py), allauth's (and the lock allauth takes
+# around them: without it every sign-in would be refused with a 429), once-a-day
+# share-visit markers (shops/referrals.py). Never anything shared, like page-cache tokens.
+CACHE_LOCAL_FALLBACK_PREFIXES = ["ratelimit:", "allauth:rl:", "share:visit:"]
+
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "core.cache.RedisCache",
+            "BACKEND": "core.cache.RedisCache",  # Django's, failing open
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "relcommerce",
-            # The page cache's version tokens, read on every page view: held in each
-            # process and dropped when Redis announces a change (core/cache.py).
-            "OPTIONS": {"TRACKED_KEY_PREFIXES": ["pagecache:v:"]},
+            "OPTIONS": {
+                # Passed to redis-py's ConnectionPool.
+                "socket_connect_timeout": REDIS_CONNECT_TIMEOUT,
+                "socket_timeout": REDIS_SOCKET_TIMEOUT,
+                "LOCAL_FALLBACK_PREFIXES": CACHE_LOCAL_FALLBACK_PREFIXES,
+            },
         }
     }
 else:
@@ -155,7 +170,16 @@ CELERY_TASK_TIME_LIMIT = 300
 # The longest task is bounded by CELERY_TASK_TIME_LIMIT (300 s); fan-out chunks take a
 # second or two. Lower it only to make a test recover a killed worker's tasks sooner.
 CELERY_BROKER_TRANSPORT_OPTIONS = {
-    "visibility_timeout": env.int("BROKER_VISIBILITY_TIMEOUT", default=3600)
+    "visibility_timeout": env.int("BROKER_VISIBILITY_TIMEOUT", default=3600),
+    # A publish during a request must not wait on a frozen Redis (core/tasks.py).
+    # Workers are unaffected: they wait for tasks with BRPOP in kombu's event loop,
+    # which no socket timeout applies to.
+    "socket_connect_timeout": REDIS_CONNECT_TIMEOUT,
+    "socket_timeout": REDIS_SOCKET_TIMEOUT,
+    # Connecting (again) to publish is tried once: kombu would otherwise retry for
+    # CELERY_BROKER_CONNECTION_TIMEOUT, sleeping 2 s in between. Publishes that retry
+    # (inside tasks) bring their own max_retries (CELERY_TASK_PUBLISH_RETRY_POLICY).
+    "max_retries": 0,
 }
 # Publishing happens in on_commit hooks during requests: when the broker is down, give
 # up fast (the sweeper re-enqueues the event later) rather than hang the request.
@@ -246,9 +270,13 @@ AUTHENTICATION_BACKENDS = [
     "relcommerce.auth_backends.UserBackend",
     "relcommerce.auth_backends.AllauthUserBackend",
 ]
-# Sessions are read from the cache (Redis on the real stack) and written through to the
-# database, so a signed-in page costs no session query and a cache flush logs nobody out.
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# Sessions live in the database only, so signing in, out and every signed-in page work
+# while Redis is down. Not `cached_db`: with a cache that fails open it would keep serving
+# a copy of a session the database no longer has — a sign-out (or password change) made
+# while Redis was unreachable cannot delete the cached copy, which then comes back
+# signed in once Redis answers again. Costs one primary-key query per signed-in request.
+# https://docs.djangoproject.com/en/5.2/topics/http/sessions/#using-database-backed-sessions
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

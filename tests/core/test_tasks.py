@@ -1,6 +1,10 @@
 """core.tasks: services enqueue tasks by name, after commit, and a broker outage never
 reaches the request."""
 
+import os
+import subprocess
+import sys
+from pathlib import Path
 from unittest import mock
 
 import pytest
@@ -13,6 +17,7 @@ from creators.tasks import event_dispatch_task
 pytestmark = pytest.mark.django_db
 
 NAME = "creators.tasks.event_dispatch_task"
+ROOT = Path(__file__).resolve().parent.parent.parent
 
 
 @pytest.fixture
@@ -73,3 +78,27 @@ def test_inside_a_task_a_failed_publish_is_raised_so_the_task_is_retried(broker_
     with mock.patch.object(event_dispatch_task, "apply_async", side_effect=refused):
         with pytest.raises(OperationalError):
             tasks.enqueue(NAME, 1)
+
+
+def test_a_web_process_finds_the_tasks_it_never_imported():
+    """Services name tasks instead of importing them, so in a web process (gunicorn,
+    runserver) no tasks module is imported until a worker-like discovery runs; without
+    it every action that records an event was a 500 (LookupError) outside the tests."""
+    code = (
+        "import django; django.setup()\n"
+        "from django.db import transaction\n"
+        "from core import tasks\n"
+        "with transaction.atomic():\n"
+        "    tasks.enqueue_on_commit('creators.tasks.event_dispatch_task', 1)\n"
+        "    transaction.set_rollback(True)\n"
+    )
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "relcommerce.settings",
+        "DATABASE_URL": "sqlite:///:memory:",
+        "REDIS_URL": "",
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr[-2000:]

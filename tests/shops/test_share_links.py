@@ -296,6 +296,7 @@ def test_the_window_is_configurable(ana_link, mug, monkeypatch, settings):
     client = browser(fan)
     client.get(f"/r/{ana_link.code}")
     later(monkeypatch, days=20)
+    client.force_login(fan)  # the two-week session has expired; the link's cookie has not
     [order] = buy(client, fan, mug)
     assert order.referral == ana_link
 
