@@ -19,10 +19,10 @@ the old key, which nobody reads again — so a page is never stale once the chan
 committed. Entries also expire after `PAGE_CACHE_SECONDS` (0 turns the cache off).
 
 Fail open: the cache is an optimisation. Any cache error or timeout means "not cached" —
-the page is rendered and served, nothing is stored — and is logged. A version bump that
-cannot reach the cache is owed: this process retries it before its next page-cache read
-(and the events sweeper retries it in workers), so a page stored before an outage is not
-replayed after it.
+the page is rendered and served, nothing is stored — and is logged, whatever the backend.
+A version bump the cache missed must not leave old pages to be replayed once it answers
+again: the project's backend (core/cache.py) undoes every write Redis may have missed
+before its next call, so a missed bump reads as a new token.
 """
 
 from __future__ import annotations
@@ -248,8 +248,6 @@ def _tokens(scopes: Iterable[str], found: dict) -> str | None:
 # --- Versions --------------------------------------------------------------------------
 
 _pending = threading.local()  # scopes touched by this thread's open transaction
-_owed: set[str] = set()  # scopes whose bump failed: retried before the next read
-_owed_lock = threading.Lock()
 
 
 def touch(*scopes: str) -> None:
@@ -270,23 +268,7 @@ def _bump_pending() -> None:
 
 
 def _bump(scopes: set[str]) -> None:
-    with _owed_lock:
-        scopes = scopes | _owed
-        _owed.clear()
-    if not scopes:
-        return
-    values = {_version_key(scope): uuid.uuid4().hex for scope in scopes}
-    failed = set(_set_many(values, None))
-    if failed:
-        owed = {scope for scope in scopes if _version_key(scope) in failed} or scopes
-        with _owed_lock:
-            _owed.update(owed)
-
-
-def retry_owed_invalidations() -> None:
-    """Retry the bumps this process could not make (cheap when there are none)."""
-    if _owed:
-        _bump(set())
+    _set_many({_version_key(scope): uuid.uuid4().hex for scope in scopes}, None)
 
 
 # --- Pages -----------------------------------------------------------------------------
@@ -307,7 +289,6 @@ class PlainPage(NamedTuple):
 def _current(key: str, scopes: list[str], kind: type):
     """(the `kind` entry at `key` if it was stored under the current tokens, else None;
     those tokens, or None when the cache can't say). One cache round trip."""
-    retry_owed_invalidations()
     found = _get_many([key, *map(_version_key, scopes)])
     tokens = _tokens(scopes, found)
     entry = found.get(key)
@@ -517,7 +498,6 @@ def shared_fragments(request, items: list[tuple[str, list[str], Callable[[], str
         for name, *_ in items
     ]
     scopes = list(dict.fromkeys(scope for _, item_scopes, _ in items for scope in item_scopes))
-    retry_owed_invalidations()
     found = _get_many([*keys, *map(_version_key, [SITE, *scopes])])
     token = {scope: _tokens([scope], found) for scope in [SITE, *scopes]}
     inside_cached_page = rendering_for_cache(request)

@@ -7,7 +7,6 @@ from django.conf import settings
 from django.db import DatabaseError
 from django.utils import timezone
 
-from core import pagecache
 from core.tasks import RETRY
 from creators import (
     badges,
@@ -28,8 +27,6 @@ def event_dispatch_task(event_id: int) -> None:
 @shared_task(**RETRY)
 def events_sweep_undispatched_task() -> int:
     """Re-enqueue events a broker outage or a dead worker left undispatched."""
-    # Page-cache invalidations this worker could not make during a cache outage.
-    pagecache.retry_owed_invalidations()
     ids = events.events_undispatched_ids(before=timezone.now() - settings.EVENT_SWEEP_AFTER)
     for event_id in ids:
         event_dispatch_task.delay(event_id)
