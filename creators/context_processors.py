@@ -2,6 +2,7 @@ from functools import cache
 
 from django.utils.functional import SimpleLazyObject
 
+from creators.notifications import notification_unread_count
 from creators.selectors import creator_profile_of
 
 
@@ -22,6 +23,5 @@ def creator_profile(request):
 
 def notification_bell(request):
     """`bell_count` for the header: one bounded COUNT, run only when the nav shows it."""
-    from creators.notifications import notification_unread_count
 
     return {"bell_count": cache(lambda: notification_unread_count(user=request.user))}

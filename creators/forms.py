@@ -1,9 +1,9 @@
 from django import forms
 
 from core.images import ImageUploadField
-from creators import time_zones
+from creators import notify, time_zones
 from creators.handles import HANDLE_MAX_LENGTH, HANDLE_MIN_LENGTH, validate_handle
-from creators.models import FAN_BIO_MAX_LENGTH, User
+from creators.models import FAN_BIO_MAX_LENGTH, EmailMode, User
 from creators.selectors import handle_is_taken
 from creators.services import HANDLE_TAKEN
 
@@ -81,8 +81,6 @@ class NotificationSettingsForm(forms.Form):
     """One choice per email topic (creators/notify.py), built from the registry."""
 
     def __init__(self, *args, **kwargs):
-        from creators import notify
-        from creators.models import EmailMode
 
         super().__init__(*args, **kwargs)
         for topic in notify.topics_with_email():

@@ -6,6 +6,7 @@ and leave the Inbox; suspending deactivates the author's account, which signs th
 of everything and stops them from commenting.
 """
 
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
@@ -25,6 +26,7 @@ from creators.models import (
     ReportStatus,
     User,
 )
+from creators.notifications import notifications_withdraw
 from creators.page_cache import touch_creators
 
 REPORT_DETAILS_MAX_LENGTH = 1000
@@ -161,9 +163,6 @@ def reports_suspend_authors(*, reports: QuerySet[Report], staff: User) -> int:
 
 def _withdraw_notifications(comment_ids) -> None:
     """Nobody is told about a hidden comment: unread and unsent notifications go."""
-    from django.contrib.contenttypes.models import ContentType
-
-    from creators.notifications import notifications_withdraw
 
     events = EngagementEvent.objects.filter(
         target_type=ContentType.objects.get_for_model(Comment), target_id__in=list(comment_ids)

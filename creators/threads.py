@@ -17,6 +17,7 @@ from django.http import Http404
 from core.paging import KnownCountPaginator
 from creators import comment_targets
 from creators.badges import badges_for_fans
+from creators.featuring import featured_target_ids
 from creators.models import Block, Comment, FanBadge, Post, Reaction, User
 from creators.selectors import block_exists, follow_exists
 
@@ -109,8 +110,6 @@ def _thread(
     if viewer.is_authenticated:
         ids = [c.pk for c in shown]
         if ids and viewer.pk == owner_id:
-            from creators.featuring import featured_target_ids
-
             thread.featured_ids = featured_target_ids(
                 creator_user_id=owner_id, model=Comment, ids=[c.pk for c in shown if c.post_id]
             )

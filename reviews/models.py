@@ -9,6 +9,7 @@ from django.contrib.contenttypes.fields import GenericRelation
 from django.db import models
 from django.utils import timezone
 
+from core.images import VariantURLs
 from creators.models import TimeStampedModel
 from shops.models import Order, Product
 
@@ -83,7 +84,6 @@ class ReviewPhoto(models.Model):
 
     @property
     def urls(self):
-        from core.images import VariantURLs
 
         return VariantURLs(self.variants)
 

@@ -3,6 +3,7 @@ ReviewsConfig.ready: creators never imports reviews."""
 
 from creators import notify
 from creators.models import EmailMode, EngagementEvent, EventKind
+from reviews.models import Review
 
 
 def _fan_name(event: EngagementEvent) -> str:
@@ -27,7 +28,6 @@ def _describe_review(event: EngagementEvent, recipient_id: int) -> notify.Descri
 
 
 def _first_response_to_reviewer(event: EngagementEvent) -> list[int]:
-    from reviews.models import Review
 
     if event.payload.get("edited"):
         return []

@@ -12,8 +12,13 @@ from contextlib import contextmanager
 
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
+from django.core.signing import BadSignature, SignatureExpired, TimestampSigner
 from django.template.defaultfilters import filesizeformat
+from django.urls import reverse
 from django.utils.text import get_valid_filename
+
+from shops.models import OrderItem, Product, ProductKind
+from shops.orders import PAID_STATUSES
 
 logger = logging.getLogger(__name__)
 
@@ -52,7 +57,6 @@ def digital_display_name(name: str) -> str:
 
 
 def private_storage():
-    from shops.models import Product
 
     return Product._meta.get_field("digital_file").storage
 
@@ -96,7 +100,6 @@ class DownloadLinkExpired(Exception):
 
 
 def _signer():
-    from django.core.signing import TimestampSigner
 
     return TimestampSigner(salt=DOWNLOAD_SALT)
 
@@ -106,7 +109,6 @@ def download_token_make(*, order_item_id: int, buyer_id: int) -> str:
 
 
 def download_url(*, order_item_id: int, buyer_id: int) -> str:
-    from django.urls import reverse
 
     token = download_token_make(order_item_id=order_item_id, buyer_id=buyer_id)
     return reverse("shops:download", args=[token])
@@ -117,7 +119,6 @@ def download_token_read(token: str) -> tuple[int, int] | None:
 
     Raises DownloadLinkExpired for a genuine token past its age.
     """
-    from django.core.signing import BadSignature, SignatureExpired
 
     signer = _signer()
     try:
@@ -142,8 +143,6 @@ def download_item_for_buyer(*, token: str, user):
     Raises DownloadLinkExpired for a genuine but old link; it carries the order item only
     if the signed-in user is its buyer, so nobody else learns which order it names.
     """
-    from shops.models import OrderItem, ProductKind
-    from shops.orders import PAID_STATUSES
 
     try:
         read = download_token_read(token)

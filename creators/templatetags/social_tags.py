@@ -1,12 +1,16 @@
 """The follow button, one partial for the creator page, post page and product page."""
 
+from functools import partial
 from types import SimpleNamespace
 
 from django import template
+from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 
-from creators import selectors
+from core import pagecache
+from creators import feed, selectors
 from creators.page_cache import creator_scope
+from creators.views import LATEST_POSTS
 
 register = template.Library()
 
@@ -74,11 +78,6 @@ def creator_latest_posts(context, creator_id, handle):
     """The creator page's latest posts, as this viewer may see them (followers-only
     posts are teasers unless they follow). The same for every viewer who follows (or
     doesn't), so it is a shared fragment, stale when the creator's pages are touched."""
-    from django.template.loader import render_to_string
-
-    from core import pagecache
-    from creators import feed
-    from creators.views import LATEST_POSTS
 
     request = context["request"]
     creator_id = int(creator_id)
@@ -107,11 +106,6 @@ def post_cards(context, posts, viewer_follows_all=False, following=False, is_own
     """The cards of a list of posts (feed, creator pages), each a shared fragment: a card
     is the same for everyone who may read the post (or everyone who gets its teaser), so
     a page of 20 renders only the cards it has not met since the creator last changed."""
-    from functools import partial
-
-    from django.template.loader import render_to_string
-
-    from core import pagecache
 
     request = context["request"]
     signed_in = request.user.is_authenticated

@@ -10,7 +10,9 @@ from types import SimpleNamespace
 from django import template
 from django.core.paginator import Paginator
 
-from shops import selectors
+from creators import threads
+from shops import saved, selectors, social_proof
+from shops.models import Product
 
 register = template.Library()
 
@@ -84,8 +86,6 @@ def product_questions(context, product_id, owner_id, handle, slug, name):
     (a page that isn't cached), it reuses the thread the view already read. Replayed, the
     product and creator it names come with the marker (a cached page is of a published
     product, and stale with it), so only the thread is read."""
-    from creators import threads
-    from shops.models import Product
 
     request = context["request"]
     product = context.get("product")
@@ -119,7 +119,6 @@ def _questions(request, product, creator, thread) -> dict:
 def bought_this(product):
     """The product page's "Ana, Li and 12 other fans bought this" (part of the cached
     page: two queries when it renders, invalidated as social_proof.py describes)."""
-    from shops import social_proof
 
     return {"bought": social_proof.bought_this(product_id=product.pk)}
 
@@ -127,7 +126,6 @@ def bought_this(product):
 @register.inclusion_tag("shops/partials/bought_following.html", takes_context=True)
 def bought_by_following(context, product_id):
     """ "3 people you follow bought this": per viewer, a hole (one query, none signed out)."""
-    from shops import social_proof
 
     request = context["request"]
     count = social_proof.bought_by_following_count(product_id=int(product_id), viewer=request.user)
@@ -138,7 +136,6 @@ def bought_by_following(context, product_id):
 def save_button(context, product_id, size="large", also=""):
     """The heart of one product, pressed or not for this viewer (one query signed in,
     which also answers for the page's other products in `also`: the grid's hole)."""
-    from shops import saved
 
     request = context["request"]
     product_id = int(product_id)
@@ -168,7 +165,6 @@ def _ids(joined) -> list[int]:
 def saved_state(context, ids):
     """Which products of a grid this viewer saved (one query; nothing signed out), for
     static/js/saved.js to press their hearts: the grid itself is shared by everyone."""
-    from shops import saved
 
     request = context["request"]
     found = saved.saved_ids_on_page(request, _ids(ids))
