@@ -4,6 +4,7 @@ from django.db.models import Count, IntegerField, Q, QuerySet, Subquery
 from django.db.models.functions import Lower
 from django.http import Http404
 
+from core import sql
 from creators.handles import handle_key
 from creators.models import (
     Block,
@@ -89,14 +90,21 @@ def creator_profile_by_user_id(user_id: int) -> CreatorProfile:
 
 
 def follow_exists(*, follower: User, followed_id: int) -> bool:
+    """Asked on every creator, post and product page a fan sees (SQL: core/sql.py)."""
     if not follower.is_authenticated:
         return False
-    return Follow.objects.filter(follower_id=follower.pk, followed_id=followed_id).exists()
+    return sql.exists(
+        f"SELECT 1 FROM {sql.table(Follow)} WHERE follower_id = %s AND followed_id = %s",  # noqa: S608 (see core/sql.py)
+        [follower.pk, followed_id],
+    )
 
 
 def block_exists(*, creator_id: int, user_id: int) -> bool:
     """The creator blocked this user from their threads (asked on every product page)."""
-    return Block.objects.filter(creator_id=creator_id, blocked_id=user_id).exists()
+    return sql.exists(
+        f"SELECT 1 FROM {sql.table(Block)} WHERE creator_id = %s AND blocked_id = %s",  # noqa: S608 (see core/sql.py)
+        [creator_id, user_id],
+    )
 
 
 def follow_counts(*, user_id: int) -> dict[str, int]:
