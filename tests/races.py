@@ -1,11 +1,15 @@
 """Start writers at the same instant, each on its own database connection — as service
-calls (`race`, `race_outcomes`) or as browsers posting to the live server (`Browser`)."""
+calls (`race`, `race_outcomes`) or as browsers posting to the live server (`Browser`) —
+and, where SQLite serialises writers, lose a race on purpose (`reads_miss`)."""
 
 import threading
+from contextlib import contextmanager
+from unittest import mock
 
 import requests
 from django.conf import settings
 from django.db import connection
+from django.db.models.query import QuerySet
 from django.test import Client
 from django.utils.crypto import get_random_string
 
@@ -77,3 +81,29 @@ class Browser:
             timeout=60,
             **kwargs,
         )
+
+
+_MISSED = {"first": None, "exists": False, "delete": (0, {})}
+
+
+@contextmanager
+def reads_miss(model, method: str = "first", *, times: int = 1):
+    """Lose a race deterministically: the row is there (another request committed it) but
+    this request's first `times` reads of `model` through `QuerySet.<method>` (first,
+    exists, get, delete) ran just before that commit and missed it — so the write that
+    follows meets the unique constraint, as the loser of a real race does."""
+    real = getattr(QuerySet, method)
+    left = times
+
+    def stale(queryset, *args, **kwargs):
+        nonlocal left
+        if queryset.model is model and left:
+            left -= 1
+            if method == "get":
+                raise model.DoesNotExist
+            return _MISSED[method]
+        return real(queryset, *args, **kwargs)
+
+    with mock.patch.object(QuerySet, method, stale):
+        yield
+    assert not left, f"{model.__name__}.{method} was read fewer than {times} times"
