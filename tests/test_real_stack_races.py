@@ -7,13 +7,16 @@ and counters exact. Each round races on fresh rows (a new fan, a new review…),
 round is a real race. One person's racing requests are tabs of one browser (one session).
 """
 
+from datetime import UTC, datetime, time
 from decimal import Decimal
 from functools import partial
 
 import pytest
 from django.core import mail
+from django.utils import timezone
 
 from creators import conversation, notify
+from creators.milestones import follow_anniversaries_record
 from creators.models import (
     Block,
     CreatorProfile,
@@ -23,12 +26,21 @@ from creators.models import (
     FanProfile,
     FeaturedItem,
     Follow,
+    FollowAnniversary,
     NotificationPreference,
     Report,
     ThankYouNote,
     User,
 )
-from reviews.models import HelpfulVote, Review, ReviewEmailOptOut, ReviewReport, ReviewResponse
+from reviews.models import (
+    HelpfulVote,
+    Review,
+    ReviewEmailOptOut,
+    ReviewReport,
+    ReviewRequest,
+    ReviewResponse,
+)
+from reviews.requests import review_request_send
 from reviews.services import ReviewInput, review_write
 from shops import lists
 from shops.models import (
@@ -47,6 +59,7 @@ from shops.models import (
     TastemakerListReport,
 )
 from tests.factories import (
+    PASSWORD,
     CommentFactory,
     FanProfileFactory,
     PostFactory,
@@ -433,6 +446,21 @@ def test_add_to_cart_clicked_in_eight_tabs_adds_eight_within_the_stock(live_serv
         assert CartLine.objects.get(cart__user=fan, product=scarce).quantity == 3
 
 
+def test_sign_in_clicked_in_eight_tabs_merges_the_visitors_cart_once(live_server, shop):
+    product = ProductFactory(shop=shop, stock=50)
+    for _round in range(ROUNDS):
+        fan = UserFactory()
+        Cart.objects.create(user=fan).lines.create(product=product, quantity=1)
+        visitor = Browser(live_server.url)
+        visitor.post("/cart/add/", {"product": product.pk, "quantity": "2"})
+        tabs = [visitor, *(visitor.twin() for _ in range(RACERS - 1))]
+        form = {"login": fan.email, "password": PASSWORD}
+        responses = _burst(tabs, "/accounts/login/", form)
+        assert _answers(responses) == [(302, "/account/")] * RACERS
+        assert CartLine.objects.get(cart__user=fan, product=product).quantity == 1 + 2
+    assert not Cart.objects.filter(user__isnull=True).exists()
+
+
 def test_place_order_clicked_in_eight_tabs_places_one_order(live_server, shop):
     product = ProductFactory(shop=shop, stock=10, price=Decimal("24.00"))
     for round_ in range(ROUNDS):
@@ -454,3 +482,27 @@ def test_place_order_clicked_in_eight_tabs_places_one_order(live_server, shop):
         assert Order.objects.filter(buyer=fan).count() == 1
     product.refresh_from_db()
     assert product.stock == 10 - ROUNDS
+
+
+# --- Jobs: the same writes from tasks that run twice at once (service level) -------------
+
+
+def test_racing_anniversary_runs_tell_each_follow_year_once(shop):
+    today = timezone.now().astimezone(UTC).date()
+    a_year_ago = datetime.combine(today.replace(year=today.year - 1), time(12), tzinfo=UTC)
+    fans = UserFactory.create_batch(3)
+    for fan in fans:
+        Follow.objects.create(follower=fan, followed=shop.creator.user, created_at=a_year_ago)
+    told = race_outcomes([partial(follow_anniversaries_record, today=today)] * 4)
+    assert sum(told) == len(fans)
+    assert FollowAnniversary.objects.count() == len(fans)
+    assert EngagementEvent.objects.filter(kind=EventKind.FOLLOW_ANNIVERSARY).count() == len(fans)
+
+
+def test_racing_review_request_runs_send_one_email(shop):
+    buyer = UserFactory()
+    order = paid_order_of(buyer=buyer, product=ProductFactory(shop=shop))
+    outcomes = race_outcomes([partial(review_request_send, order_id=order.pk)] * 4)
+    assert sorted(outcomes, key=str) == [None, None, None, "sent"]
+    assert ReviewRequest.objects.filter(order=order).count() == 1
+    assert [m.to for m in mail.outbox] == [[buyer.email]]
