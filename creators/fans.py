@@ -49,24 +49,27 @@ def fan_profile_update(*, user: User, name: str, is_public: bool, bio: str = "")
         if user.name != name:
             user.name = name
             user.save(update_fields=["name"])
-        profile = FanProfile.objects.select_for_update().filter(user=user).first()
-        if profile is None:
-            profile = FanProfile(user=user)
-            for attempt in range(3):
-                profile.public_id = _new_public_id()
-                try:
-                    with transaction.atomic():  # savepoint: a collision draws again
-                        profile.save(force_insert=True)
-                    break
-                except IntegrityError:
-                    if attempt == 2:
-                        raise
+        profile = _fan_profile_locked(user)
         if is_public and not profile.is_public:
             profile.made_public_at = timezone.now()
         profile.is_public = is_public
         profile.bio = bio
         profile.save(update_fields=["is_public", "bio", "made_public_at", "updated_at"])
     return profile
+
+
+def _fan_profile_locked(user: User) -> FanProfile:
+    """The fan's profile row, locked; made on their first save. A double submit of that
+    first save finds the row the other request made (get_or_create reads again after
+    losing the insert); only a taken public id — astronomically rare — draws again."""
+    for attempt in range(3):
+        try:
+            return FanProfile.objects.select_for_update().get_or_create(
+                user=user, defaults={"public_id": _new_public_id()}
+            )[0]
+        except IntegrityError:
+            if attempt == 2:
+                raise
 
 
 # Fans following fans ------------------------------------------------------------------------

@@ -1,4 +1,7 @@
+from allauth.account import forms as allauth_forms
+from allauth.core.exceptions import ImmediateHttpResponse
 from django import forms
+from django.db import IntegrityError, transaction
 
 from core.images import ImageUploadField
 from creators import notify, time_zones
@@ -115,3 +118,33 @@ class FanProfileForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Optional, up to 300 characters, shown on your public profile.",
     )
+
+
+class SignupForm(allauth_forms.SignupForm):
+    """allauth's sign-up form (settings.ACCOUNT_FORMS), for sign-ups that race.
+
+    allauth checks that the email is free in `clean_email`, and inserts the user later in
+    `try_save`: two sign-ups with one email at the same instant both pass the check, and
+    the second insert hits the unique email. That request is answered as if it had come
+    a moment later — the form is validated again, so allauth's own rules for a taken
+    email decide: with enumeration prevention and mandatory verification (our settings),
+    "verification sent" and an "account already exists" email to the owner; otherwise
+    the form with allauth's "email taken" error. The user, its address and whatever the
+    sign-up writes are one transaction, so a loser leaves nothing behind.
+    """
+
+    def try_save(self, request):
+        try:
+            with transaction.atomic():
+                return super().try_save(request)
+        except IntegrityError:
+            self.full_clean()  # clean_email now finds the account the other sign-up made
+            if self.is_valid() and not self.account_already_exists:
+                raise  # not the email: a real error
+        if not self.is_valid():
+            from allauth.account.views import SignupView
+
+            view = SignupView()
+            view.setup(request)
+            raise ImmediateHttpResponse(view.form_invalid(self))  # AccountMiddleware answers
+        return super().try_save(request)

@@ -58,6 +58,12 @@ def creator_profile_of(user: User) -> CreatorProfile | None:
     return CreatorProfile.objects.filter(user=user).first()
 
 
+def creator_profile_exists(*, user: User) -> bool:
+    """Whether `user` is a creator now: read from the database, not from the profile
+    cached on the user when the request began."""
+    return CreatorProfile.objects.filter(user=user).exists()
+
+
 def creators_active() -> QuerySet[CreatorProfile]:
     return CreatorProfile.objects.filter(user__is_active=True)
 

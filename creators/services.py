@@ -10,9 +10,10 @@ from core.images import CleanImage
 from creators.handles import validate_handle
 from creators.models import CreatorProfile, User
 from creators.rollup import metrics_recompute_request
-from creators.selectors import handle_is_taken
+from creators.selectors import creator_profile_exists, handle_is_taken
 
 HANDLE_TAKEN = "That handle is already taken. Please choose another."
+ALREADY_CREATOR = "You already have a shop."
 
 
 def creator_profile_create(
@@ -27,20 +28,28 @@ def creator_profile_create(
     """Make `user` a creator. Call inside `images.discard_on_error()` and a transaction."""
     handle = handle.strip()
     validate_handle(handle)
-    if CreatorProfile.objects.filter(user=user).exists():
-        raise ValidationError("You already have a shop.", code="already_creator")
+    if creator_profile_exists(user=user):
+        raise ValidationError(ALREADY_CREATOR, code="already_creator")
     if handle_is_taken(handle=handle):
         raise ValidationError({"handle": HANDLE_TAKEN})
-    profile = CreatorProfile(user=user, handle=handle, display_name=display_name.strip(), bio=bio)
+    # By id: `user` is told of its profile (its cached `creator_profile`) only once saved.
+    profile = CreatorProfile(
+        user_id=user.pk, handle=handle, display_name=display_name.strip(), bio=bio
+    )
     _set_image(profile, "avatar", avatar, images.AVATAR)
     _set_image(profile, "banner", banner, images.BANNER)
     try:
-        # A savepoint, so a concurrent sign-up that wins the handle race surfaces as a
-        # form error rather than a broken outer transaction.
+        # A savepoint, so losing a race surfaces as the answer the checks above give a
+        # request that comes a moment later, rather than a broken outer transaction: the
+        # user's own double submit made the profile (one per user), or someone else took
+        # the handle.
         with transaction.atomic():
             profile.save()
     except IntegrityError as exc:
+        if creator_profile_exists(user=user):
+            raise ValidationError(ALREADY_CREATOR, code="already_creator") from exc
         raise ValidationError({"handle": HANDLE_TAKEN}) from exc
+    profile.user = user
     return profile
 
 

@@ -296,6 +296,8 @@ ACCOUNT_CONFIRM_EMAIL_ON_GET = False
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_CHANGE_EMAIL = True
 ACCOUNT_PREVENT_ENUMERATION = True
+# allauth's sign-up form, answering a sign-up that races another for one email normally.
+ACCOUNT_FORMS = {"signup": "creators.forms.SignupForm"}
 ACCOUNT_RATE_LIMITS = {
     # allauth's defaults, stated here so they are visible and tunable.
     "login": "30/m/ip",

@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F, Prefetch, Sum
+from django.db.models import Prefetch, Sum
 from django.http import Http404
 
 from creators.models import User
@@ -121,23 +121,25 @@ def cart_add(*, cart: Cart, product_id, quantity: int) -> CartLine:
     """Add `quantity` of a product (to what the cart already holds of it)."""
     product = _buyable(product_id)
     line = CartLine.objects.select_for_update().filter(cart=cart, product=product).first()
-    total = quantity + (line.quantity if line else 0)
-    _allowed_quantity(product, total)
     if line is None:
+        _allowed_quantity(product, quantity)
         if cart.lines.count() >= MAX_LINES:
             raise ValidationError("Your cart is full. Check out or remove something first.")
         try:
             with transaction.atomic():
-                line = CartLine.objects.create(cart=cart, product=product, quantity=total)
-        except IntegrityError:  # the same product added in a parallel request
-            CartLine.objects.filter(cart=cart, product=product).update(
-                quantity=F("quantity") + quantity
-            )
-            line = CartLine.objects.get(cart=cart, product=product)
-    else:
-        line.quantity = total
-        line.save(update_fields=["quantity"])
-    cart.save(update_fields=["updated_at"])  # abandoned carts are found by this
+                line = CartLine.objects.create(cart=cart, product=product, quantity=quantity)
+        except IntegrityError:
+            # The same product added in a parallel request, which committed first: add to
+            # its line, within the same limits, as if this request had come second.
+            line = CartLine.objects.select_for_update().get(cart=cart, product=product)
+        else:
+            cart.save(update_fields=["updated_at"])  # abandoned carts are found by this
+            return line
+    total = line.quantity + quantity
+    _allowed_quantity(product, total)
+    line.quantity = total
+    line.save(update_fields=["quantity"])
+    cart.save(update_fields=["updated_at"])
     return line
 
 

@@ -36,13 +36,15 @@ def _placed(request) -> Checkout | None:
 @login_required
 @rate_limited("checkout", "30/h")
 def checkout(request):
+    cart = carts.cart_for_request(request)
+    summary = carts.cart_summary(cart)
     if request.method == "POST":
-        # A double submit of "Place order" finds the checkout the first one placed.
+        # A double submit of "Place order" finds the checkout the first one placed —
+        # looked for after reading the cart, which a first one that committed meanwhile
+        # emptied (else this one would be sent back to an empty cart).
         done = _placed(request)
         if done is not None:
             return redirect("shops:checkout_done", key=done.idempotency_key)
-    cart = carts.cart_for_request(request)
-    summary = carts.cart_summary(cart)
     refusal = checkout_refusal(summary)
     if refusal:
         (messages.info if summary.is_empty else messages.error)(request, refusal)

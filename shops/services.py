@@ -22,6 +22,7 @@ from shops.models import Product, ProductImage, ProductKind, ProductStatus, Shop
 MAX_PRODUCT_IMAGES = 8
 MAX_PRODUCT_TAGS = 10
 MAX_TAG_LENGTH = 40
+SLUG_ATTEMPTS = 10  # products of one title created at the same instant in one shop
 PRICE_MAX = Decimal("99999999.99")  # max_digits=10, decimal_places=2
 
 # Which status a product may move to from each status. Anything else is refused.
@@ -225,14 +226,16 @@ def product_create(
         )
         if digital_file is not None:
             _store_digital_file(product, digital_file, private_written)
-        for attempt in range(3):
+        for attempt in range(SLUG_ATTEMPTS):
             product.slug = _unique_slug(shop=shop, title=product.title)
             try:
-                with transaction.atomic():  # savepoint: a concurrent create took the slug
+                # Savepoint: a concurrent create took the slug and committed, so the next
+                # attempt sees it and draws the next number (one racer wins per attempt).
+                with transaction.atomic():
                     product.save()
                 break
             except IntegrityError:
-                if attempt == 2:
+                if attempt == SLUG_ATTEMPTS - 1:
                     raise
         product.tags.set(tag_rows)
         _store_images(product=product, clean_images=clean_images, start=0)

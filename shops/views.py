@@ -12,7 +12,8 @@ from creators import conversation, threads
 from creators.comment_views import comment_submit
 from creators.forms import OpenShopForm
 from creators.page_cache import creator_scope, owns_handle
-from creators.selectors import creator_profile_of
+from creators.selectors import creator_profile_exists, creator_profile_of
+from creators.services import ALREADY_CREATOR
 from shops import downloads, selectors, services
 from shops.forms import ProductEditForm, ProductForm
 from shops.models import ProductStatus
@@ -26,8 +27,7 @@ PRODUCT_WRITE_RATE = "120/h"
 @rate_limited("shop_open", "10/h")
 def open_shop(request):
     if creator_profile_of(request.user) is not None:
-        messages.info(request, "You already have a shop.")
-        return redirect("creators:studio")
+        return _shop_already_open(request)
     form = OpenShopForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -37,7 +37,16 @@ def open_shop(request):
         else:
             messages.success(request, "Your shop is open. Welcome, creator!")
             return redirect(shop.creator)
+    if form.errors and creator_profile_exists(user=request.user):
+        # A double submit opened the shop while this one was being checked (its handle
+        # now "taken"): answered as a submit that comes a moment later is.
+        return _shop_already_open(request)
     return render(request, "shops/open_shop.html", {"form": form})
+
+
+def _shop_already_open(request):
+    messages.info(request, ALREADY_CREATOR)
+    return redirect("creators:studio")
 
 
 # Creator side: the Shop area of the studio -------------------------------------------------

@@ -77,6 +77,56 @@ def test_signup_with_a_taken_email_reveals_nothing(client, fan):
     assert mail.outbox[0].to == [fan.email]
 
 
+def _lose_the_race_for_email(monkeypatch):
+    """Another sign-up with the same email commits between this one's check that the email
+    is free (clean_email) and its insert: the race, made deterministic."""
+    from creators.forms import SignupForm
+
+    checked = SignupForm.clean_email
+
+    def clean_email_then_the_other_sign_up_commits(form):
+        email = checked(form)
+        if not User.objects.filter(email__iexact=email).exists():
+            UserFactory(email=email, verified=False)
+        return email
+
+    monkeypatch.setattr(SignupForm, "clean_email", clean_email_then_the_other_sign_up_commits)
+
+
+def test_a_sign_up_losing_the_race_for_its_email_gets_the_taken_email_outcome(client, monkeypatch):
+    _lose_the_race_for_email(monkeypatch)
+    response = client.post(
+        reverse("account_signup"),
+        {"email": "racer@example.com", "password1": PASSWORD, "password2": PASSWORD},
+    )
+    # What a sign-up with a taken email gets: "verification sent", and the owner is told.
+    assert response.status_code == 302
+    assert response["Location"] == reverse("account_email_verification_sent")
+    assert User.objects.count() == 1
+    assert not EmailAddress.objects.exists()  # the loser left no address behind
+    assert [(m.to, "Already Exists" in m.subject) for m in mail.outbox] == [
+        (["racer@example.com"], True)
+    ]
+
+
+def test_without_mandatory_verification_the_race_loser_gets_the_taken_email_error(
+    client, monkeypatch, settings
+):
+    # allauth refuses a taken email in the form when verification is optional (DEBUG
+    # may run so); the loser of the race sees that, as a later sign-up does.
+    settings.ACCOUNT_EMAIL_VERIFICATION = "optional"
+    form = {"email": "racer@example.com", "password1": PASSWORD, "password2": PASSWORD}
+    _lose_the_race_for_email(monkeypatch)
+    raced = client.post(reverse("account_signup"), form)
+    later = client.post(reverse("account_signup"), form)
+    for response in (raced, later):
+        assert response.status_code == 200
+        assert "A user is already registered with this email address." in (
+            response.content.decode()
+        )
+    assert User.objects.count() == 1
+
+
 def test_password_reset_for_unknown_email_looks_the_same(client, fan):
     known = client.post(reverse("account_reset_password"), {"email": fan.email}, follow=True)
     unknown = client.post(

@@ -8,8 +8,11 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
+from shops import checkout_views
 from shops.cart import cart_add
+from shops.checkout import Address, order_place
 from shops.models import Cart, Checkout, Order, OrderStatus, Product
+from shops.payments import PAYMENT_PROVIDERS
 from tests.factories import ProductFactory, ShopFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -166,6 +169,35 @@ def test_double_submit_places_one_order(fan_client, fan, mug):
     assert Checkout.objects.count() == 1 and Order.objects.count() == 1
     mug.refresh_from_db()
     assert mug.stock == 3
+
+
+def test_a_double_submit_that_committed_while_this_one_read_the_cart_is_found(
+    fan_client, fan, mug, monkeypatch
+):
+    # The first "Place order" commits (emptying the cart) just as the second reads the
+    # cart: the second goes to the confirmation, as a later one does — not to "Your cart
+    # is empty".
+    data = {**form_data(fan), "step": "place"}
+    read_cart = checkout_views.carts.cart_summary
+
+    def cart_read_as_the_first_submit_commits(cart):
+        if not Checkout.objects.exists():
+            order_place(
+                buyer=fan,
+                cart=cart,
+                email=fan.email,
+                address=Address(**{key[5:]: value for key, value in ADDRESS.items()}, line2=""),
+                provider=PAYMENT_PROVIDERS["manual"],
+                payment_data={},
+                idempotency_key=data["idempotency_key"],
+            )
+        return read_cart(cart)
+
+    monkeypatch.setattr(checkout_views.carts, "cart_summary", cart_read_as_the_first_submit_commits)
+    response = fan_client.post(URL, data)
+    placed = Checkout.objects.get()
+    assert response["Location"] == f"/checkout/done/{placed.idempotency_key}/"
+    assert Order.objects.count() == 1
 
 
 def test_declined_card_shows_the_message_and_keeps_stock(fan_client, fan, mug):
