@@ -21,10 +21,23 @@ $(VENV)/.installed-dev: $(VENV)/.installed
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
+# The embedded default (no REDIS_URL): honcho runs the web server and a Celery worker with
+# beat (Procfile.dev), whose broker is a folder (EMBEDDED_WORKER_DIR); Ctrl-C stops both.
+# The real stack: the web server only (`make worker` and `make beat` beside it).
+EMBEDDED_WORKER_DIR ?= .run
+ifeq ($(REDIS_URL),)
+RUN_ENV := EMBEDDED_WORKER_DIR="$(EMBEDDED_WORKER_DIR)"
+endif
+
 run: install
-	$(PY) manage.py migrate --no-input
-	$(PY) manage.py seed_demo --if-empty
+	$(RUN_ENV) $(PY) manage.py migrate --no-input
+	$(RUN_ENV) $(PY) manage.py seed_demo --if-empty
+ifeq ($(REDIS_URL),)
+	$(RUN_ENV) PATH="$(CURDIR)/$(VENV)/bin:$$PATH" HOST=$(HOST) \
+		$(VENV)/bin/honcho --procfile Procfile.dev --env /dev/null start --port $(PORT)
+else
 	$(PY) manage.py runserver $(HOST):$(PORT)
+endif
 
 test: install-dev
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
