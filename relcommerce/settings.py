@@ -246,7 +246,14 @@ CELERY_TASK_ROUTES = {
     "creators.tasks.notification_digests_send_task": {"queue": "email"},
     "creators.tasks.metrics_rollup_task": {"queue": "rollups"},
     "creators.tasks.fan_badges_rebuild_task": {"queue": "rollups"},
+    "creators.tasks.metrics_live_rollup_task": {"queue": "rollups"},
 }
+# Live metrics (creators/rollup.py, rollup_live): an event's creator has their rows brought
+# up to date this many seconds after it is dispatched — one run per creator per window,
+# however many events (0: only the hourly run). A run that finds another roll-up holding
+# the lock tries again after METRICS_LIVE_RETRY_SECONDS.
+METRICS_LIVE_SECONDS = env.float("METRICS_LIVE_SECONDS", default=10)
+METRICS_LIVE_RETRY_SECONDS = 2
 CELERY_BEAT_SCHEDULE = {
     "sweep-undispatched-events": {
         "task": "creators.tasks.events_sweep_undispatched_task",
