@@ -11,7 +11,7 @@ the worker's page-cache invalidation reaches the web server through the shared c
 fan follows and the creator's dashboard counts the follow within a minute (the live
 roll-up). Finally SIGINT goes to the process group (Ctrl-C) and every process started
 under it — make, honcho, runserver and its reloader child, the worker and its beat — must
-be gone.
+be gone; and, in a second short run, the same after SIGHUP (the terminal closed).
 
 It runs in the embedded pass of CI only: the real-stack pass has REDIS_URL set, under
 which `make run` is the web server alone.
@@ -139,64 +139,102 @@ def _followers_card(page: str) -> str | None:
     return found.group(1) if found else None
 
 
-def test_make_run_publishes_on_time_counts_live_and_stops_on_ctrl_c(tmp_path):
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if key not in ("REDIS_URL", "DJANGO_SETTINGS_MODULE", "MAKEFLAGS", "MAKELEVEL")
-    }
-    env.update(
-        DATABASE_URL=f"sqlite:///{tmp_path / 'run.sqlite3'}",
-        MEDIA_ROOT=str(tmp_path / "media"),
-        PRIVATE_MEDIA_ROOT=str(tmp_path / "private_media"),
-        EMBEDDED_WORKER_DIR=str(tmp_path / "run"),
-        DEBUG="1",
-        LOG_LEVEL="WARNING",
-        PYTHONDONTWRITEBYTECODE="1",
-    )
-    python = str(ROOT / ".venv" / "bin" / "python")
-    python = python if Path(python).exists() else sys.executable
-    subprocess.run(
-        [python, "manage.py", "migrate", "--no-input", "-v0"], cwd=ROOT, env=env, check=True
-    )
-    prepared = subprocess.run(
-        [python, "-c", PREPARE],
-        cwd=ROOT,
-        env={**env, "DJANGO_SETTINGS_MODULE": "relcommerce.settings"},
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    creator_session, fan_session = prepared.stdout.split()[-2:]
+class MakeRun:
+    """`make run` started as a terminal would, on its own database and folders."""
 
-    port = free_port()
-    log = (tmp_path / "make-run.log").open("w")
-    make = subprocess.Popen(
-        ["make", "run", f"PORT={port}"],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,  # its own process group, like a terminal's foreground job
-    )
+    def __init__(self, tmp_path: Path):
+        self.tmp_path = tmp_path
+        self.env = {
+            key: value
+            for key, value in os.environ.items()
+            if key not in ("REDIS_URL", "DJANGO_SETTINGS_MODULE", "MAKEFLAGS", "MAKELEVEL")
+        }
+        self.env.update(
+            DATABASE_URL=f"sqlite:///{tmp_path / 'run.sqlite3'}",
+            MEDIA_ROOT=str(tmp_path / "media"),
+            PRIVATE_MEDIA_ROOT=str(tmp_path / "private_media"),
+            EMBEDDED_WORKER_DIR=str(tmp_path / "run"),
+            DEBUG="1",
+            LOG_LEVEL="WARNING",
+            PYTHONDONTWRITEBYTECODE="1",
+        )
+        python = ROOT / ".venv" / "bin" / "python"
+        self.python = str(python) if python.exists() else sys.executable
+        self.processes: set[int] = set()
+
+    def prepare(self) -> tuple[str, str]:
+        """Migrate, add a creator with a shop and a fan; their session keys."""
+        subprocess.run(
+            [self.python, "manage.py", "migrate", "--no-input", "-v0"],
+            cwd=ROOT,
+            env=self.env,
+            check=True,
+        )
+        prepared = subprocess.run(
+            [self.python, "-c", PREPARE],
+            cwd=ROOT,
+            env={**self.env, "DJANGO_SETTINGS_MODULE": "relcommerce.settings"},
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        creator_session, fan_session = prepared.stdout.split()[-2:]
+        return creator_session, fan_session
+
+    def start(self) -> int:
+        self.port = free_port()
+        self.log = (self.tmp_path / "make-run.log").open("w")
+        self.make = subprocess.Popen(
+            ["make", "run", f"PORT={self.port}"],
+            cwd=ROOT,
+            env=self.env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group, like a terminal's foreground job
+        )
+
+        def up():
+            try:
+                return Browser(self.port, "").request("GET", "/healthz")[0] == 200
+            except OSError:
+                return False
+
+        assert _wait(up, timeout=120), f"make run did not serve within 120 s:\n{self.log_tail()}"
+        self.processes = _descendants(self.make.pid) | {self.make.pid}
+        return self.port
+
+    def log_tail(self) -> str:
+        self.log.flush()
+        return (self.tmp_path / "make-run.log").read_text()[-4000:]
+
+    def stop(self, signum: int) -> list[int]:
+        """Send `signum` to the process group; the processes still running 20 s later
+        (killed, so that none is left behind even when the test fails)."""
+        self.processes |= _descendants(self.make.pid) | {self.make.pid}
+        os.killpg(self.make.pid, signum)
+        try:
+            self.make.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            pass
+        _wait(lambda: not any(_alive(pid) for pid in self.processes), timeout=20, step=0.2)
+        survivors = [pid for pid in self.processes if _alive(pid)]
+        for pid in survivors:
+            os.kill(pid, signal.SIGKILL)
+        if self.make.poll() is None:
+            self.make.kill()
+            self.make.wait()
+        self.log.close()
+        return survivors
+
+
+def test_make_run_publishes_on_time_counts_live_and_stops_on_ctrl_c(tmp_path):
+    run = MakeRun(tmp_path)
+    creator_session, fan_session = run.prepare()
+    port = run.start()
     creator = Browser(port, creator_session)
     fan = Browser(port, fan_session)
-    processes: set[int] = set()
-
-    def up():
-        try:
-            return creator.request("GET", "/healthz")[0] == 200
-        except OSError:
-            return False
-
-    def log_tail():
-        log.flush()
-        return (tmp_path / "make-run.log").read_text()[-4000:]
-
+    stopped = False
     try:
-        assert _wait(up, timeout=120), f"make run did not serve within 120 s:\n{log_tail()}"
-        processes = _descendants(make.pid) | {make.pid}
-
         # The creator schedules a post 20 s ahead (the form takes UTC).
         due = datetime.now(UTC) + timedelta(seconds=20)
         creator.post_form(
@@ -219,7 +257,7 @@ def test_make_run_publishes_on_time_counts_live_and_stops_on_ctrl_c(tmp_path):
 
         assert _wait(published, timeout=(due - datetime.now(UTC)).total_seconds() + 60), (
             f"the scheduled post was not on the creator page a minute after its time:\n"
-            f"{log_tail()}"
+            f"{run.log_tail()}"
         )
         assert datetime.now(UTC) >= due - timedelta(seconds=1), "published before its time"
 
@@ -233,21 +271,27 @@ def test_make_run_publishes_on_time_counts_live_and_stops_on_ctrl_c(tmp_path):
             return _followers_card(html.unescape(page)) == "1" and page
 
         page = _wait(counted, timeout=60)
-        assert page, f"the dashboard did not count the follow within 60 s:\n{log_tail()}"
+        assert page, f"the dashboard did not count the follow within 60 s:\n{run.log_tail()}"
         assert time.monotonic() - followed_at < 60
         assert re.search(r">updated \d+ seconds? ago</time>", page)
+
+        # Ctrl-C in the terminal: SIGINT to the foreground process group.
+        survivors = run.stop(signal.SIGINT)
+        stopped = True
+        assert survivors == [], f"processes still running after Ctrl-C: {survivors}"
+        # make, sh, honcho and its helpers, runserver and its reloader child, the worker…
+        assert len(run.processes) >= 8, run.processes
     finally:
-        processes |= _descendants(make.pid) | {make.pid}
-        os.killpg(make.pid, signal.SIGINT)  # Ctrl-C in the terminal
-        try:
-            make.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(make.pid, signal.SIGKILL)
-            make.wait()
-        left = _wait(lambda: not any(_alive(pid) for pid in processes), timeout=20, step=0.2)
-        survivors = [pid for pid in processes if _alive(pid)]
-        for pid in survivors:  # never leave them behind, even when the test fails
-            os.kill(pid, signal.SIGKILL)
-        log.close()
-    assert left, f"processes still running after Ctrl-C: {survivors}"
-    assert len(processes) >= 6, processes  # make, sh, honcho, runserver ×2, worker, beat…
+        if not stopped:
+            run.stop(signal.SIGINT)
+
+
+def test_closing_the_terminal_stops_make_run_too(tmp_path):
+    # SIGHUP, which the shell sends its jobs when the terminal closes: honcho alone would
+    # die of it and leave the web server and the worker running (relcommerce/procfile.py).
+    run = MakeRun(tmp_path)
+    run.prepare()
+    run.start()
+    survivors = run.stop(signal.SIGHUP)
+    assert survivors == [], f"processes still running after SIGHUP: {survivors}"
+    assert len(run.processes) >= 8, run.processes
