@@ -128,20 +128,32 @@ def main() -> int:  # noqa: C901 (one linear script)
     import redis
     from django.db import connection
 
-    from creators.models import CreatorProfile
+    from creators.models import Follow, User
     from tests.bench import checkout_load, fans
     from tests.bench.bench import free_port
 
     redis.Redis.from_url(args.redis_url).flushdb()
-    per_buyer = 4
-    pool = fans.seeded_fans(args.buyers * per_buyer + 2 + args.probes, skip=1)
+    # Enough signed-in fans that the buyers keep checking out while every probe runs (a
+    # fan places at most ORDERS_PER_FAN orders: the checkout rate limit).
+    load_seconds = args.probes * (float(live_seconds) + 8) + 10
+    per_buyer = 2 + int(load_seconds / 2 / checkout_load.ORDERS_PER_FAN)
     products = [fans.stock_raise(p) for p in fans.buyable_products(args.buyers + 1)]
     probe_product, load_products = products[0], products[1:]
-    probe_creator = CreatorProfile.objects.get(user=probe_product.shop.creator)
+    probe_creator = probe_product.shop.creator
     creator_session = fans.fan_sign_in(probe_creator.user).session_key
+    pool = fans.seeded_fans(args.buyers * per_buyer + 1, skip=1)
     probe_buyer = fans.fan_sign_in(pool[0])
-    followers = [fans.fan_sign_in(user) for user in pool[1 : 1 + args.probes]]
-    buyer_pool = pool[1 + args.probes :]
+    buyer_pool = pool[1:]
+    # Probe followers: seeded fans who do not follow the probe creator yet.
+    followers = [
+        fans.fan_sign_in(user)
+        for user in User.objects.filter(email__startswith="fan", creator_profile__isnull=True)
+        .exclude(pk__in=[user.pk for user in pool])
+        .exclude(pk__in=Follow.objects.filter(followed=probe_creator.user).values("follower_id"))
+        .order_by("email")[1 : 1 + args.probes]
+    ]
+    if len(followers) < args.probes:
+        raise SystemExit(f"bench: needs {args.probes} fans who do not follow the probe creator")
     plans = [
         checkout_load.BuyerPlan(
             sessions=[
@@ -192,7 +204,6 @@ def main() -> int:  # noqa: C901 (one linear script)
         time.sleep(3)  # the worker connects and is ready
 
         # The load: buyers check out for as long as the probes take (estimated generously).
-        load_seconds = args.probes * (float(live_seconds) + 8) + 10
         load_box = {}
         load_thread = threading.Thread(
             target=lambda: load_box.setdefault(
@@ -250,7 +261,8 @@ def main() -> int:  # noqa: C901 (one linear script)
                 time.sleep(0.25)
             else:
                 results.append((kind, time.monotonic() - committed))
-            print(f"probe {n + 1}/{args.probes} ({kind}): {results[-1][1]:.1f} s", flush=True)
+            shown = f"{results[-1][1]:.1f} s" if results and not missed else "missed"
+            print(f"probe {n + 1}/{args.probes} ({kind}): {shown}", flush=True)
         load_thread.join(timeout=load_seconds + 180)
         load_result = load_box.get("result")
     finally:
