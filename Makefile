@@ -21,10 +21,24 @@ $(VENV)/.installed-dev: $(VENV)/.installed
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
+# The embedded default (no REDIS_URL): honcho runs the web server and a Celery worker with
+# beat (Procfile.dev), whose broker is a folder (EMBEDDED_WORKER_DIR); Ctrl-C (or closing
+# the terminal: relcommerce/procfile.py) stops both.
+# The real stack: the web server only (`make worker` and `make beat` beside it).
+EMBEDDED_WORKER_DIR ?= .run
+ifeq ($(REDIS_URL),)
+RUN_ENV := EMBEDDED_WORKER_DIR="$(EMBEDDED_WORKER_DIR)"
+endif
+
 run: install
-	$(PY) manage.py migrate --no-input
-	$(PY) manage.py seed_demo --if-empty
+	$(RUN_ENV) $(PY) manage.py migrate --no-input
+	$(RUN_ENV) $(PY) manage.py seed_demo --if-empty
+ifeq ($(REDIS_URL),)
+	$(RUN_ENV) PATH="$(CURDIR)/$(VENV)/bin:$$PATH" HOST=$(HOST) \
+		$(PY) -m relcommerce.procfile --procfile Procfile.dev --env /dev/null start --port $(PORT)
+else
 	$(PY) manage.py runserver $(HOST):$(PORT)
+endif
 
 test: install-dev
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
@@ -48,4 +62,4 @@ bench: install-dev
 	bash tests/bench/run.sh
 
 clean:
-	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache
+	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache .run

@@ -80,7 +80,8 @@ class Dashboard:
     bought_and_reviewed: int = 0
     ror_breakdown: list = field(default_factory=list)  # (component, points, weight)
     time_zone: str = "UTC"  # the creator's: days and times on the page are in it
-    updated_at: datetime | None = None  # when the roll-up last ran
+    updated_at: datetime | None = None  # the numbers count every event up to then
+    freshness: str = ""  # "updated 12 seconds ago", "as of 14:32"
     recompute_pending: bool = False  # the time zone changed; rows not rebuilt yet
 
 
@@ -156,20 +157,48 @@ def _reach_out(rel: FanRelationship, profile: CreatorProfile) -> tuple[str, str]
 
 
 def _rollup_status(profile: CreatorProfile) -> tuple[datetime | None, bool]:
-    """When the roll-up last ran, and whether the creator's rows wait for a rebuild
-    (one query)."""
+    """As of when the creator's numbers count every event, and whether the rows wait for a
+    rebuild (one query). The hourly run counted everyone's events up to its time (the
+    watermark); a live run counted this creator's up to its own — it wrote their latest
+    row (every run that touches a creator writes through its today)."""
     status = (
         CreatorProfile.objects.filter(pk=profile.pk)
         .annotate(
             rolled_up_to=Subquery(
                 MetricsWatermark.objects.filter(name=WATERMARK).values("rolled_up_to")[:1]
             ),
+            computed_at=Subquery(
+                CreatorMetricsDay.objects.filter(creator=OuterRef("pk"))
+                .order_by("-date")
+                .values("computed_at")[:1]
+            ),
             pending=Exists(MetricsRecompute.objects.filter(creator=OuterRef("pk"))),
         )
-        .values_list("rolled_up_to", "pending")
+        .values_list("rolled_up_to", "computed_at", "pending")
         .first()
     )
-    return status if status is not None else (None, False)
+    if status is None:
+        return None, False
+    rolled_up_to, computed_at, pending = status
+    moments = [moment for moment in (rolled_up_to, computed_at) if moment is not None]
+    return (max(moments) if moments else None), pending
+
+
+def freshness(as_of: datetime | None, *, now: datetime, tz) -> str:
+    """How fresh the numbers are, as the dashboard says it: "updated 12 seconds ago",
+    "updated 5 minutes ago", "as of 14:32" (today), "as of 3 Dec, 14:32"."""
+    if as_of is None:
+        return ""
+    seconds = max(0, int((now - as_of).total_seconds()))
+    if seconds < 60:
+        return f"updated {seconds} second{'' if seconds == 1 else 's'} ago"
+    if seconds < 3600:
+        minutes = seconds // 60
+        return f"updated {minutes} minute{'' if minutes == 1 else 's'} ago"
+    local = as_of.astimezone(tz)
+    if local.date() == now.astimezone(tz).date():
+        return f"as of {local:%H:%M}"
+    return f"as of {local.day} {local:%b, %H:%M}"
 
 
 def dashboard_for(*, profile: CreatorProfile, days: int, today: date | None = None) -> Dashboard:
@@ -203,6 +232,7 @@ def dashboard_for(*, profile: CreatorProfile, days: int, today: date | None = No
         time_zone=tz.key,
     )
     board.updated_at, board.recompute_pending = _rollup_status(profile)
+    board.freshness = freshness(board.updated_at, now=timezone.now(), tz=tz)
     board.advocacy_note = not (current.share_visits or current.referral_purchases)
     _fans_into(board, profile)
     c, p, money = current, previous, lambda v: _money(v, board.currency)

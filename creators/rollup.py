@@ -172,17 +172,40 @@ def _rollup_session() -> Iterator[None]:
             cursor.execute("RESET work_mem")
 
 
+LIVE_PREFIX = "live:"  # a live run's lock token (`rollup_live`)
+WANTED_KEY = "metrics-rollup-wanted"  # a full or hourly run waits: live runs hold back
+LIVE_GRACE = 60.0  # seconds an hourly run waits for live runs to finish before skipping
+
+
 @contextmanager
-def _exclusive(*, wait: float) -> Iterator[None]:
+def _exclusive(*, wait: float, live: bool = False) -> Iterator[None]:
     """One roll-up at a time (a lock in the cache, Redis on the real stack): two runs
-    would compute the same rows twice, and a run that read a creator's old time zone
-    could write its days over the recompute that the new zone asked for."""
-    token = uuid.uuid4().hex
-    deadline = monotonic() + wait
-    while not cache.add(LOCK_KEY, token, timeout=LOCK_SECONDS):
-        if monotonic() >= deadline:
+    would compute the same rows twice, a run that read a creator's old time zone could
+    write its days over the recompute that the new zone asked for, and a live run could
+    write a creator's rows newer than those an hourly run computed before it and writes
+    after it (the dashboard would step back until the next event).
+
+    Live runs (`live`) are short (one creator's last days) and give way: one never waits,
+    and none starts while a full or hourly run waits for the lock (`WANTED_KEY`). Those
+    wait `wait` seconds for each other, and at least `LIVE_GRACE` for live runs to end."""
+    token = (LIVE_PREFIX if live else "run:") + uuid.uuid4().hex
+    started = monotonic()
+    while True:
+        if live and cache.get(WANTED_KEY):
             raise RollupBusy
-        sleep(0.5)
+        if cache.add(LOCK_KEY, token, timeout=LOCK_SECONDS):
+            break
+        if live:
+            raise RollupBusy
+        holder = cache.get(LOCK_KEY) or ""
+        waited = monotonic() - started
+        if waited >= wait and not (holder.startswith(LIVE_PREFIX) and waited < LIVE_GRACE):
+            cache.delete(WANTED_KEY)
+            raise RollupBusy
+        cache.set(WANTED_KEY, token, timeout=10)  # renewed while waiting
+        sleep(0.05 if holder.startswith(LIVE_PREFIX) else 0.5)
+    if not live:
+        cache.delete(WANTED_KEY)
     try:
         yield
     finally:
@@ -693,13 +716,13 @@ def _rows_write(
     return written
 
 
-def _profiles():
-    """(id, time zone, pending recompute request) of every creator, in one query."""
-    return list(
-        CreatorProfile.objects.order_by("pk").values_list(
-            "pk", "time_zone", "metrics_recompute__requested_at"
-        )
-    )
+def _profiles(creator_ids: list[int] | None = None):
+    """(id, time zone, pending recompute request) of every creator (or of those given),
+    in one query."""
+    profiles = CreatorProfile.objects.order_by("pk")
+    if creator_ids is not None:
+        profiles = profiles.filter(pk__in=creator_ids)
+    return list(profiles.values_list("pk", "time_zone", "metrics_recompute__requested_at"))
 
 
 def rollup_range(
@@ -825,10 +848,13 @@ def relationships_rebuild(*, now: datetime) -> int:
     return written
 
 
-def relationships_update(*, pairs: set[tuple[int, int]], now: datetime) -> int:
+def relationships_update(
+    *, pairs: set[tuple[int, int]], now: datetime, creator_ids: list[int] | None = None
+) -> int:
     """Recompute the (creator, fan) pairs given — those with new events — from all their
-    events, then let time act on the others: an engaged fan whose last interaction has
-    just become 30 days old is fading now, and no longer engaged."""
+    events, then let time act on the others (of `creator_ids`, or every creator): an
+    engaged fan whose last interaction has just become 30 days old is fading now, and no
+    longer engaged."""
     written = 0
     by_fan = defaultdict(set)
     for creator_id, fan_id in pairs:
@@ -841,15 +867,18 @@ def relationships_update(*, pairs: set[tuple[int, int]], now: datetime) -> int:
         with transaction.atomic():
             _upsert(FanRelationship, relationships, unique=["creator", "fan"])
         written += len(relationships)
-    relationships_fade(now=now)
+    relationships_fade(now=now, creator_ids=creator_ids)
     return written
 
 
-def relationships_fade(*, now: datetime) -> int:
+def relationships_fade(*, now: datetime, creator_ids: list[int] | None = None) -> int:
     """What the passing of time alone changes in a relationship (no event needed)."""
     S = RelationshipStage
     cutoff = now - timedelta(days=metrics.FADING_AFTER_DAYS)
-    return FanRelationship.objects.filter(is_fading=False, last_interaction_at__lt=cutoff).update(
+    quiet = FanRelationship.objects.filter(is_fading=False, last_interaction_at__lt=cutoff)
+    if creator_ids is not None:
+        quiet = quiet.filter(creator_id__in=creator_ids)
+    return quiet.update(
         is_fading=True,
         stage=models.Case(
             models.When(
@@ -936,11 +965,28 @@ def rollup_incremental(*, now: datetime | None = None) -> RollupResult | None:
         return None
 
 
-def _incremental(*, now: datetime) -> RollupResult:
-    started = timezone.now()
-    mark = MetricsWatermark.objects.filter(name=WATERMARK).first()
-    profiles = _profiles()
+@dataclass
+class _Plan:
+    """What a run recomputes: per time zone, each creator's span of days."""
+
+    spans: dict[str, list[Span]]
+    replaced: set[int]  # creators rebuilt from history (a time-zone change)
+    requests: list[tuple[int, datetime]]  # their recompute requests, deleted afterwards
+    new: models.QuerySet  # the events new since the watermark (their fan–creator pairs)
+    newest: int  # the highest id among them
+
+
+def _plan(
+    *, mark: MetricsWatermark | None, now: datetime, creator_ids: list[int] | None = None
+) -> _Plan:
+    """The spans an incremental run at `now` recomputes, from the watermark `mark`: for
+    every creator, or only for `creator_ids` (a live run: the same spans for them)."""
+    profiles = _profiles(creator_ids)
     events = EngagementEvent.objects.filter(creator__isnull=False, kind__in=ROLLUP_KINDS)
+    stored_rows = CreatorMetricsDay.objects.order_by()
+    if creator_ids is not None:
+        events = events.filter(creator_id__in=creator_ids)
+        stored_rows = stored_rows.filter(creator_id__in=creator_ids)
     if mark is None:
         new = events
     else:
@@ -978,9 +1024,7 @@ def _incremental(*, now: datetime) -> RollupResult:
         )
     stored = {
         item["creator_id"]: item
-        for item in CreatorMetricsDay.objects.order_by()
-        .values("creator_id")
-        .annotate(first=Min("date"), last=Max("date"))
+        for item in stored_rows.values("creator_id").annotate(first=Min("date"), last=Max("date"))
     }
 
     first_run_start = now.astimezone(UTC).date() - timedelta(days=FIRST_DAY_DEFAULT - 1)
@@ -1022,6 +1066,14 @@ def _incremental(*, now: datetime) -> RollupResult:
         # Beyond this the task would outgrow its time limit: backfill older days with
         # `manage.py metrics_rollup --from … --to …` (docs/metrics.md).
         logger.warning("metrics roll-up: events before %s need a backfill", too_old)
+    return _Plan(dict(spans), replaced, requests, new, newest)
+
+
+def _incremental(*, now: datetime) -> RollupResult:
+    started = timezone.now()
+    mark = MetricsWatermark.objects.filter(name=WATERMARK).first()
+    plan = _plan(mark=mark, now=now)
+    spans, replaced = plan.spans, plan.replaced
 
     # A full recompute on the first run and for rebuilt creators; otherwise each span's
     # gauges start from the stored row of the day before it.
@@ -1040,37 +1092,103 @@ def _incremental(*, now: datetime) -> RollupResult:
     if mark is None:
         relationships = relationships_rebuild(now=now)
     else:
-        relationships = relationships_update(pairs=_pairs_in(new), now=now)
+        relationships = relationships_update(pairs=_pairs_in(plan.new), now=now)
 
-    for creator_id, requested_at in requests:
+    for creator_id, requested_at in plan.requests:
         # Kept if the creator asked again meanwhile (the next run rebuilds again).
         MetricsRecompute.objects.filter(creator_id=creator_id, requested_at=requested_at).delete()
     MetricsWatermark.objects.update_or_create(
         name=WATERMARK,
         defaults={
             "rolled_up_to": now,
-            "last_event_id": max(newest, mark.last_event_id if mark else 0),
+            "last_event_id": max(plan.newest, mark.last_event_id if mark else 0),
         },
     )
-    seconds = (timezone.now() - started).total_seconds()
+    result = _result(spans, now=now, rows=rows, relationships=relationships, started=started)
+    logger.info(
+        "metrics roll-up (incremental): %s creators, %s rows, %s relationships in %.1f s",
+        result.creators,
+        rows,
+        relationships,
+        result.seconds,
+    )
+    return result
+
+
+def _result(spans, *, now, rows, relationships, started) -> RollupResult:
     all_spans = [span for group in spans.values() for span in group]
     first = min((span.start for span in all_spans), default=now.date())
     last = max((span.end for span in all_spans), default=now.date())
-    logger.info(
-        "metrics roll-up (incremental): %s creators, %s rows, %s relationships in %.1f s",
-        len(all_spans),
-        rows,
-        relationships,
-        seconds,
-    )
     return RollupResult(
         first,
         last,
         (last - first).days + 1,
         rows,
         relationships,
-        seconds,
+        (timezone.now() - started).total_seconds(),
         creators=len(all_spans),
+    )
+
+
+# --- Live run ---------------------------------------------------------------------------
+
+
+def rollup_live(*, creator_id: int, now: datetime | None = None) -> RollupResult | None:
+    """Bring one creator's rows and relationships up to date now — what the hourly run
+    would write for them at this moment, with the same code (`_plan` restricted to the
+    creator, `_rows_write`, `relationships_update`), leaving the watermark where it is:
+    the next hourly run recomputes the creator again, and stays the source of truth.
+
+    Runs after the creator's events are dispatched (creators/tasks.py, debounced by
+    `live_slot_take`). Returns None when another roll-up holds the lock (the caller
+    retries shortly); before the first hourly run (no watermark) it is that first run."""
+    try:
+        with _exclusive(wait=0, live=True), _rollup_session():
+            now = now or timezone.now()
+            mark = MetricsWatermark.objects.filter(name=WATERMARK).first()
+            if mark is None:
+                return _incremental(now=now)
+            return _live(creator_id=creator_id, mark=mark, now=now)
+    except RollupBusy:
+        return None
+
+
+def _live(*, creator_id: int, mark: MetricsWatermark, now: datetime) -> RollupResult:
+    started = timezone.now()
+    plan = _plan(mark=mark, now=now, creator_ids=[creator_id])
+    if plan.replaced:
+        # The creator's days moved to another time zone: the rebuild (already enqueued
+        # by the change) rewrites every row; nothing to do here meanwhile.
+        return _result({}, now=now, rows=0, relationships=0, started=started)
+    rows = _rows_write(plan.spans, now=now, trust_stored=True)
+    relationships = relationships_update(
+        pairs=_pairs_in(plan.new), now=now, creator_ids=[creator_id]
+    )
+    return _result(plan.spans, now=now, rows=rows, relationships=relationships, started=started)
+
+
+LIVE_KEY = "metrics-live:{}"
+
+
+def live_slot_take(*, creator_id: int, seconds: float) -> bool:
+    """Debounce: True for the first event of a creator in a window of `seconds` (its live
+    run is then scheduled `seconds` later and counts every event of the window); False
+    while that run is pending. Once the window has passed, the next event opens another,
+    so an event that arrives while a run is under way is counted by the next run."""
+    return cache.add(LIVE_KEY.format(creator_id), 1, timeout=seconds)
+
+
+def live_slot_release(*, creator_id: int) -> None:
+    """The live run could not be scheduled: let the next event try again."""
+    cache.delete(LIVE_KEY.format(creator_id))
+
+
+def live_creator_of(*, event_id: int) -> int | None:
+    """The creator whose metrics the event changes (None for kinds no metric reads)."""
+    return (
+        EngagementEvent.objects.filter(pk=event_id, creator__isnull=False, kind__in=ROLLUP_KINDS)
+        .values_list("creator_id", flat=True)
+        .first()
     )
 
 

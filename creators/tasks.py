@@ -1,5 +1,6 @@
 """Celery tasks of the engagement pipeline: thin, take ids, safe to run twice."""
 
+import logging
 from smtplib import SMTPException
 
 from celery import shared_task
@@ -18,10 +19,13 @@ from creators import (
     rollup,
 )
 
+logger = logging.getLogger(__name__)
+
 
 @shared_task(**RETRY)
 def event_dispatch_task(event_id: int) -> None:
-    events.event_dispatch(event_id=event_id)
+    if events.event_dispatch(event_id=event_id):
+        metrics_live_schedule(event_id=event_id)  # the creator's dashboard, within a minute
 
 
 @shared_task(**RETRY)
@@ -45,6 +49,43 @@ def metrics_rollup_task(self) -> int:
         return 0
     # Fan badges read the same events; rebuilt after each roll-up (its own task).
     fan_badges_rebuild_task.delay()
+    return result.rows
+
+
+def metrics_live_schedule(*, event_id: int) -> None:
+    """After an event is dispatched: a live roll-up of its creator in METRICS_LIVE_SECONDS,
+    unless one is already scheduled (one run per creator and window, however many events).
+    In-process (tasks eager) it runs at once. Never fails the dispatch: the hourly run is
+    the backstop."""
+    seconds = settings.METRICS_LIVE_SECONDS
+    if not seconds:
+        return
+    creator_id = rollup.live_creator_of(event_id=event_id)
+    if creator_id is None:
+        return
+    if metrics_live_rollup_task.app.conf.task_always_eager:
+        metrics_live_rollup_task.delay(creator_id)
+        return
+    if not rollup.live_slot_take(creator_id=creator_id, seconds=seconds):
+        return
+    try:
+        metrics_live_rollup_task.apply_async((creator_id,), countdown=seconds)
+    except Exception:  # the broker: the hourly run counts these events
+        rollup.live_slot_release(creator_id=creator_id)
+        logger.exception("could not schedule the live roll-up of creator %s", creator_id)
+
+
+@shared_task(bind=True, **{**RETRY, "max_retries": 60})
+def metrics_live_rollup_task(self, creator_id: int) -> int:
+    """One creator's rows brought up to date (creators.rollup.rollup_live). While another
+    roll-up holds the lock, tried again every METRICS_LIVE_RETRY_SECONDS (the hourly run
+    takes about a second; a backfill longer — after a minute or so the next hourly run,
+    or the next event, counts it)."""
+    result = rollup.rollup_live(creator_id=creator_id)
+    if result is None:
+        if self.request.is_eager:
+            return 0  # in-process: the run holding the lock counts it, or the next one
+        raise self.retry(countdown=settings.METRICS_LIVE_RETRY_SECONDS)
     return result.rows
 
 

@@ -9,6 +9,7 @@ real stack; ``DEBUG=0`` is production and refuses to start without ``SECRET_KEY`
 https://docs.djangoproject.com/en/5.2/ref/settings/
 """
 
+import hashlib
 from datetime import timedelta
 from pathlib import Path
 
@@ -131,6 +132,18 @@ CACHE_RETRY_AFTER = env.float("CACHE_RETRY_AFTER", default=3.0)
 # share-visit markers (shops/referrals.py). Never anything shared, like page-cache tokens.
 CACHE_LOCAL_FALLBACK_PREFIXES = ["ratelimit:", "allauth:rl:", "share:visit:"]
 
+# The embedded default's worker (`make run`, docs/architecture.md "Configuration modes"):
+# without Redis, this folder holds the tasks queued for the Celery worker (with beat) that
+# `make run` starts beside the web server — kombu's filesystem transport, no server — and
+# the cache both processes share (a page published by the worker must reach the web
+# server's page cache). Empty (a lone `manage.py runserver`, commands, tests): tasks run
+# in-process and nothing periodic runs.
+EMBEDDED_WORKER_DIR = "" if REDIS_URL else env.str("EMBEDDED_WORKER_DIR", default="")
+if EMBEDDED_WORKER_DIR:
+    EMBEDDED_WORKER_DIR = BASE_DIR / EMBEDDED_WORKER_DIR  # relative to the project
+    for folder in ("broker", "broker-control", "cache"):
+        (EMBEDDED_WORKER_DIR / folder).mkdir(parents=True, exist_ok=True)
+
 if REDIS_URL:
     CACHES = {
         "default": {
@@ -145,6 +158,19 @@ if REDIS_URL:
             },
         }
     }
+elif EMBEDDED_WORKER_DIR:
+    # https://docs.djangoproject.com/en/5.2/topics/cache/#filesystem-caching
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(EMBEDDED_WORKER_DIR / "cache"),
+            # Another database (DATABASE_URL) never reads this one's cached pages.
+            "KEY_PREFIX": hashlib.sha256(str(DATABASES["default"]["NAME"]).encode()).hexdigest()[
+                :12
+            ],
+            "OPTIONS": {"MAX_ENTRIES": 10_000},
+        }
+    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -154,7 +180,7 @@ else:
 PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=600)
 
 CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"
-CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
+CELERY_TASK_ALWAYS_EAGER = not (REDIS_URL or EMBEDDED_WORKER_DIR)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -181,6 +207,18 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     # (inside tasks) bring their own max_retries (CELERY_TASK_PUBLISH_RETRY_POLICY).
     "max_retries": 0,
 }
+if EMBEDDED_WORKER_DIR:
+    # Messages are files in broker/ (written whole, then renamed in: core/filesystem_broker.py);
+    # the worker looks for new ones every `polling_interval` seconds.
+    CELERY_BROKER_URL = "filesystem://"
+    CELERY_BROKER_TRANSPORT = "core.filesystem_broker:Transport"
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(EMBEDDED_WORKER_DIR / "broker"),
+        "data_folder_out": str(EMBEDDED_WORKER_DIR / "broker"),
+        "control_folder": str(EMBEDDED_WORKER_DIR / "broker-control"),
+        "polling_interval": 0.2,
+    }
+    CELERY_BEAT_SCHEDULE_FILENAME = str(EMBEDDED_WORKER_DIR / "celerybeat-schedule")
 # Publishing happens in on_commit hooks during requests: when the broker is down, give
 # up fast (the sweeper re-enqueues the event later) rather than hang the request.
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
@@ -208,7 +246,14 @@ CELERY_TASK_ROUTES = {
     "creators.tasks.notification_digests_send_task": {"queue": "email"},
     "creators.tasks.metrics_rollup_task": {"queue": "rollups"},
     "creators.tasks.fan_badges_rebuild_task": {"queue": "rollups"},
+    "creators.tasks.metrics_live_rollup_task": {"queue": "rollups"},
 }
+# Live metrics (creators/rollup.py, rollup_live): an event's creator has their rows brought
+# up to date this many seconds after it is dispatched — one run per creator per window,
+# however many events (0: only the hourly run). A run that finds another roll-up holding
+# the lock tries again after METRICS_LIVE_RETRY_SECONDS.
+METRICS_LIVE_SECONDS = env.float("METRICS_LIVE_SECONDS", default=10)
+METRICS_LIVE_RETRY_SECONDS = 2
 CELERY_BEAT_SCHEDULE = {
     "sweep-undispatched-events": {
         "task": "creators.tasks.events_sweep_undispatched_task",
@@ -220,9 +265,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "creators.tasks.metrics_rollup_task",
         "schedule": timedelta(minutes=env.int("METRICS_ROLLUP_MINUTES", default=60)),
     },
+    # Scheduled posts go live at most this long after their time (one indexed query).
     "publish-scheduled-posts": {
         "task": "creators.tasks.posts_publish_due_task",
-        "schedule": timedelta(minutes=1),
+        "schedule": timedelta(seconds=15),
     },
     "request-reviews": {
         "task": "reviews.tasks.review_requests_due_task",
@@ -387,7 +433,14 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django.db.backends": {"level": "INFO"},
-        # In-process tasks would log every run to the console of `make run`.
-        "celery.app.trace": {"level": "WARNING" if CELERY_TASK_ALWAYS_EAGER else "INFO"},
+        # In-process tasks would log every run to the console of `make run`, and so
+        # would its worker (a task received, run, sent by beat every 15 s); their
+        # warnings and errors still show.
+        **{
+            name: {
+                "level": "WARNING" if CELERY_TASK_ALWAYS_EAGER or EMBEDDED_WORKER_DIR else "INFO"
+            }
+            for name in ("celery.app.trace", "celery.worker.strategy", "celery.beat")
+        },
     },
 }

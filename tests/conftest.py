@@ -19,6 +19,10 @@ REAL_STACK = settings.USES_POSTGRES and bool(settings.REDIS_URL)
 
 def pytest_collection_modifyitems(config, items):
     if REAL_STACK:
+        once = pytest.mark.skip(reason="runs in the embedded pass (without REDIS_URL) only")
+        for item in items:
+            if "embedded" in item.keywords:
+                item.add_marker(once)
         return
     skip = pytest.mark.skip(
         reason="needs the real stack: set DATABASE_URL (PostgreSQL) and REDIS_URL "

@@ -11,7 +11,9 @@
 # BENCH_OUT (docs/benchmarks.md); the fan-out: BENCH_FANOUT_FOLLOWERS (100000; 0 skips it);
 # the metrics roll-up (tests/bench/rollup.py):
 # BENCH_ROLLUP_EVENTS (1000000; 0 skips it), BENCH_ROLLUP_CREATORS (1000),
-# BENCH_ROLLUP_ZONES (none: every creator in UTC; e.g. UTC,Europe/Paris,America/New_York).
+# BENCH_ROLLUP_ZONES (none: every creator in UTC; e.g. UTC,Europe/Paris,America/New_York);
+# dashboard freshness under checkout load (tests/bench/freshness.py): BENCH_FRESHNESS_PROBES
+# (20 follows and orders; 0 skips it), with BENCH_BUYERS buyers meanwhile.
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
@@ -201,4 +203,13 @@ if [ "${BENCH_ROLLUP_EVENTS:-1000000}" -gt 0 ]; then
         rollup_args+=(--zones "$BENCH_ROLLUP_ZONES")
     fi
     bounded 1800 "$PY" -m tests.bench.rollup --pg "$BENCH_PG" "${rollup_args[@]}" --out "$BENCH_OUT"
+fi
+
+# --- Dashboard freshness (issue 16): a follow or an order → the creator's dashboard ------
+# Under checkout load, through gunicorn and a real worker; its own database
+# (relcommerce_bench_freshness) and Redis db; about 5 minutes. Appends a section.
+if [ "${BENCH_FRESHNESS_PROBES:-20}" -gt 0 ]; then
+    bounded 1800 "$PY" -m tests.bench.freshness --pg "$BENCH_PG" \
+        --redis-url "${BENCH_FRESHNESS_REDIS_URL:-redis://127.0.0.1:6379/11}" \
+        --probes "${BENCH_FRESHNESS_PROBES:-20}" --buyers "${BENCH_BUYERS:-8}" --out "$BENCH_OUT"
 fi

@@ -197,8 +197,8 @@ def test_a_draft_can_be_scheduled_then_published_now(author):
     assert _published_events(post).count() == 1
 
 
-def test_the_scheduler_runs_every_minute_from_beat(settings):
+def test_the_scheduler_runs_every_15_seconds_from_beat(settings):
     schedules = {
         entry["task"]: entry["schedule"] for entry in settings.CELERY_BEAT_SCHEDULE.values()
     }
-    assert schedules["creators.tasks.posts_publish_due_task"] == timedelta(minutes=1)
+    assert schedules["creators.tasks.posts_publish_due_task"] == timedelta(seconds=15)
