@@ -343,7 +343,7 @@ class FanoutChunk(models.Model):
     done_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        ordering = ["event", "after"]
+        ordering = ["event_id", "after"]
         constraints = [
             models.UniqueConstraint(fields=["event", "after"], name="fanout_chunk_unique"),
         ]

@@ -188,10 +188,14 @@ def notifications_fanout_chunk(*, event_id: int, after: int, upto: int) -> int:
     and writes nothing. Returns bell rows added.
     """
     with transaction.atomic():
-        chunk = (
-            FanoutChunk.objects.select_for_update(skip_locked=True)
-            .filter(event_id=event_id, after=after, done_at__isnull=True)
-            .first()
+        # The chunk's row only (not the event's, which its neighbours' inserts hold).
+        chunk = next(
+            iter(
+                FanoutChunk.objects.select_for_update(skip_locked=True, of=("self",)).filter(
+                    event_id=event_id, after=after, done_at__isnull=True
+                )
+            ),
+            None,
         )
         if chunk is None:
             if FanoutChunk.objects.filter(event_id=event_id, after=after).exists():

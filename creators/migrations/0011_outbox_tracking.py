@@ -40,7 +40,7 @@ class Migration(migrations.Migration):
                 ('done_at', models.DateTimeField(blank=True, null=True)),
             ],
             options={
-                'ordering': ['event', 'after'],
+                'ordering': ['event_id', 'after'],
             },
         ),
         migrations.AddField(

@@ -490,3 +490,29 @@ def test_email_tasks_racing_send_once(creator, fan, immediate_follow_email, lost
     assert race([send] * 4) == []
     assert sorted(sent) == [False, False, False, True]
     assert len(mail.outbox) == 1
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_chunks_of_one_event_run_side_by_side_without_skipping_each_other(creator, settings, lost):
+    """A chunk locks its own row only: its neighbours' inserts hold the event's row (a
+    foreign-key share lock), and a chunk that tried to lock that too would be skipped."""
+    settings.NOTIFY_FANOUT_CHUNK = 100
+    _followers(creator, 400)
+    restore = lost(notifications_fanout_chunk_task)
+    with transaction.atomic():
+        event = events.event_record(kind=EventKind.POST_PUBLISHED, actor=None, creator=creator)
+    events.event_dispatch(event_id=event.pk)
+    restore()
+    chunks = list(FanoutChunk.objects.filter(event=event))
+    added = []
+    runs = [
+        lambda c=chunk: added.append(
+            notifications.notifications_fanout_chunk(event_id=event.pk, after=c.after, upto=c.upto)
+        )
+        for chunk in chunks
+    ]
+    assert race(runs) == []
+    assert sorted(added) == [100, 100, 100, 100]
+    assert not FanoutChunk.objects.filter(event=event, done_at__isnull=True).exists()
+    assert EngagementEvent.objects.get(pk=event.pk).dispatched_at is not None
