@@ -516,3 +516,16 @@ def test_chunks_of_one_event_run_side_by_side_without_skipping_each_other(creato
     assert sorted(added) == [100, 100, 100, 100]
     assert not FanoutChunk.objects.filter(event=event, done_at__isnull=True).exists()
     assert EngagementEvent.objects.get(pk=event.pk).dispatched_at is not None
+
+
+def test_staff_see_the_chunks_read_only_in_admin(
+    admin_client, creator, lost, django_capture_on_commit_callbacks
+):
+    _followers(creator, 2)
+    restore = lost(notifications_fanout_chunk_task)
+    with django_capture_on_commit_callbacks(execute=True):
+        post_published_recorded(creator=creator)
+    restore()
+    response = admin_client.get("/admin/creators/fanoutchunk/", {"done_at__isnull": "True"})
+    assert response.status_code == 200 and "1 fanout chunk" in response.text
+    assert admin_client.get("/admin/creators/fanoutchunk/add/").status_code == 403
