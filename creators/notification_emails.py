@@ -242,8 +242,9 @@ def notification_email_send(*, notification_id: int) -> bool:
             exc_info=True,
         )
         return False
-    if not _stamp_sent(ours):
+    if not _stamp_sent(ours) and Notification.objects.filter(pk=notification_id).exists():
         # Our claim expired and another attempt took the row: it may have gone out twice.
+        # (A row gone instead was withdrawn while this one went out: nothing more to do.)
         logger.error("email %s: claim lost while sending; it may have gone twice", notification_id)
     outbox.event_finish_if_done(event_id=notification.event_id)
     return True
