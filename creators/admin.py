@@ -13,6 +13,7 @@ from creators.models import (
     EngagementEvent,
     FanBadge,
     FanFollow,
+    FanoutChunk,
     FanProfile,
     FanRelationship,
     FeaturedItem,
@@ -137,12 +138,32 @@ class EngagementEventAdmin(admin.ModelAdmin):
         "target_type",
         "target_id",
         "created_at",
+        "planned_at",
         "dispatched_at",
     ]
     list_filter = ["kind", ("dispatched_at", admin.EmptyFieldListFilter), "created_at"]
     search_fields = ["actor__email", "creator__handle"]
     list_select_related = ["actor", "creator", "target_type"]
     date_hierarchy = "created_at"
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(FanoutChunk)
+class FanoutChunkAdmin(admin.ModelAdmin):
+    """Read-only: the outbox's books (creators/outbox.py); `manage.py outbox_status`."""
+
+    list_display = ["event", "after", "upto", "created_at", "done_at"]
+    list_filter = [("done_at", admin.EmptyFieldListFilter)]
+    raw_id_fields = ["event"]
     show_full_result_count = False
 
     def has_add_permission(self, request):

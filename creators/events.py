@@ -9,14 +9,13 @@ undispatched and the periodic sweeper enqueues it later.
 """
 
 import logging
-from datetime import datetime
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
 from django.utils import timezone
 
-from core.tasks import enqueue, enqueue_on_commit
-from creators import notifications, notify
+from core.tasks import enqueue_on_commit
+from creators import notifications, notify, outbox
 from creators.models import CreatorProfile, EngagementEvent, EventKind, User
 
 logger = logging.getLogger(__name__)
@@ -40,42 +39,55 @@ def event_record(
         target_id=target.pk if target is not None else None,
         payload=payload or {},
     )
-    # The backstop: the sweeper re-enqueues events still undispatched.
+    # The backstop: the sweeper re-enqueues events still unplanned (creators/outbox.py).
     enqueue_on_commit("creators.tasks.event_dispatch_task", event.pk)
     return event
 
 
 def event_dispatch(*, event_id: int) -> bool:
     """Notify whoever the event's kind names (creators/notify.py); safe to run any number
-    of times. Returns whether it did work.
+    of times. Returns whether it planned the event's work now.
 
-    Direct recipients are written here; a follower audience is split into keyset chunks,
-    each enqueued as its own task on the `fanout` queue. The event is marked dispatched
-    only after all of that, so a crash before then leaves it for the sweeper, and a rerun
-    writes nothing twice (unique notifications, idempotent chunks).
+    One transaction, holding the event's row lock (a copy of this task re-enqueued by the
+    sweeper waits, then finds the work planned): the direct recipients' notifications, and
+    the follower audience cut into keyset chunks recorded as `FanoutChunk` rows, then
+    `planned_at`. After commit each chunk is enqueued on the `fanout` queue, and the event
+    is marked dispatched once its last chunk and immediate email are done
+    (creators/outbox.py). A crash before commit leaves it for the sweeper; a crash after
+    leaves the chunks, which the sweeper re-enqueues.
     """
-    event = EngagementEvent.objects.select_related("creator", "actor").filter(pk=event_id).first()
-    if event is None or event.dispatched_at is not None:
-        return False
-    spec = notify.kind_spec(event.kind)
-    if spec is not None and spec.recipients is not None:
-        notifications.notifications_write_to(
-            event=event,
-            recipient_ids=spec.recipients(event),
-            email_recipient_ids=spec.email_recipients(event) if spec.email_recipients else None,
+    with transaction.atomic():
+        event = (
+            EngagementEvent.objects.select_related("creator", "actor")
+            .select_for_update(of=("self",))
+            .filter(pk=event_id)
+            .first()
         )
-    if spec is not None and spec.audience is not None:
-        for after, upto in notifications.fanout_chunks(event=event):
-            enqueue("creators.tasks.notifications_fanout_chunk_task", event.pk, after, upto)
-    updated = EngagementEvent.objects.filter(pk=event_id, dispatched_at__isnull=True).update(
-        dispatched_at=timezone.now()
-    )
-    return bool(updated)
-
-
-def events_undispatched_ids(*, before: datetime, limit: int = 1000) -> list[int]:
-    return list(
-        EngagementEvent.objects.filter(dispatched_at__isnull=True, created_at__lt=before)
-        .order_by("created_at")
-        .values_list("pk", flat=True)[:limit]
-    )
+        if event is None or event.dispatched_at is not None:
+            return False
+        if event.planned_at is not None:  # planned already: a late or duplicate copy
+            planned = False
+        else:
+            spec = notify.kind_spec(event.kind)
+            if spec is not None and spec.recipients is not None:
+                notifications.notifications_write_to(
+                    event=event,
+                    recipient_ids=spec.recipients(event),
+                    email_recipient_ids=(
+                        spec.email_recipients(event) if spec.email_recipients else None
+                    ),
+                )
+            if spec is not None and spec.audience is not None:
+                ranges = notifications.fanout_chunks(event=event)
+                for chunk in outbox.chunks_plan(event=event, ranges=ranges):
+                    enqueue_on_commit(
+                        "creators.tasks.notifications_fanout_chunk_task",
+                        event.pk,
+                        chunk.after,
+                        chunk.upto,
+                    )
+            event.planned_at = timezone.now()
+            event.save(update_fields=["planned_at"])
+            planned = True
+    outbox.event_finish_if_done(event_id=event_id)  # nothing owed: no chunks, no emails
+    return planned

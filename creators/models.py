@@ -271,9 +271,12 @@ class EngagementEvent(models.Model):
     """Append-only log of every interaction, and the outbox of the engagement pipeline.
 
     Written by `creators.events.event_record` in the same transaction as the action it
-    records; `dispatched_at` stays empty until a worker has handled it, so the sweeper can
-    re-enqueue anything a broker outage or a dead worker dropped. Metrics are computed
-    from this table alone, so payloads carry what they need (amount, currency, buyer).
+    records. `planned_at` is set when a worker has written the direct recipients'
+    notifications and planned the fan-out chunks (`FanoutChunk`), in one transaction;
+    `dispatched_at` only once all of that work is done — every chunk, every immediate
+    email (creators/outbox.py). The sweeper re-enqueues whatever part a broker outage or a
+    dead worker dropped. Metrics are computed from this table alone, so payloads carry
+    what they need (amount, currency, buyer).
     """
 
     kind = models.CharField(max_length=32, choices=EventKind.choices)
@@ -290,7 +293,8 @@ class EngagementEvent(models.Model):
     target = GenericForeignKey("target_type", "target_id")
     payload = models.JSONField(default=dict, blank=True, encoder=DjangoJSONEncoder)
     created_at = models.DateTimeField(default=timezone.now)
-    dispatched_at = models.DateTimeField(null=True, blank=True)
+    planned_at = models.DateTimeField(null=True, blank=True)
+    dispatched_at = models.DateTimeField(null=True, blank=True)  # all its work done
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -319,6 +323,41 @@ class EngagementEvent(models.Model):
 
     def __str__(self):
         return f"{self.kind} #{self.pk}"
+
+
+class FanoutChunk(models.Model):
+    """One keyset chunk (after, upto] of an event's audience (e.g. its creator's followers).
+
+    Planned when the event is dispatched, in the transaction that writes the direct
+    recipients' notifications; `done_at` is set in the transaction that writes the chunk's
+    notifications, so a chunk is either done with all its rows or not done at all. The
+    sweeper re-enqueues chunks left undone (creators/outbox.py).
+    """
+
+    event = models.ForeignKey(
+        EngagementEvent, on_delete=models.CASCADE, related_name="fanout_chunks", db_index=False
+    )
+    after = models.PositiveBigIntegerField()
+    upto = models.PositiveBigIntegerField()
+    created_at = models.DateTimeField(default=timezone.now)
+    done_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["event_id", "after"]
+        constraints = [
+            models.UniqueConstraint(fields=["event", "after"], name="fanout_chunk_unique"),
+        ]
+        indexes = [
+            # The sweeper and /healthz: chunks not done yet, oldest first.
+            models.Index(
+                fields=["created_at"],
+                condition=models.Q(done_at__isnull=True),
+                name="fanout_chunk_pending_idx",
+            ),
+        ]
+
+    def __str__(self):
+        return f"event {self.event_id} ({self.after}, {self.upto}]"
 
 
 POST_BODY_MAX_LENGTH = 10_000
@@ -670,6 +709,8 @@ class Notification(models.Model):
     Unique per (event, recipient, channel), so a dispatch or fan-out chunk that runs twice
     writes nothing twice. Email rows are an outbox too: `sent_at` stays empty until the
     email went out; `digest` rows wait for the daily digest instead of going out at once.
+    An immediate email is claimed before it is sent (`claimed_at`, `attempts`: see
+    creators/notification_emails.py for the protocol).
     """
 
     # No single-column indexes: the unique (event, …) and list (recipient, …) indexes
@@ -688,6 +729,8 @@ class Notification(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)  # the last attempt's start
+    attempts = models.PositiveSmallIntegerField(default=0, db_default=0)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -712,6 +755,18 @@ class Notification(models.Model):
                 fields=["recipient", "created_at"],
                 condition=models.Q(channel="email", digest=True, sent_at__isnull=True),
                 name="notification_digest_idx",
+            ),
+            # Immediate email rows still waiting: the sweeper and /healthz (oldest first),
+            # and whether an event still has some (per event).
+            models.Index(
+                fields=["created_at"],
+                condition=models.Q(channel="email", digest=False, sent_at__isnull=True),
+                name="notification_email_due_idx",
+            ),
+            models.Index(
+                fields=["event"],
+                condition=models.Q(channel="email", digest=False, sent_at__isnull=True),
+                name="notification_email_event_idx",
             ),
         ]
 

@@ -1,26 +1,53 @@
 """Notification emails: one at a time (immediate) or one daily digest per person.
 
-Each email notification row is locked while its email goes out and stamped `sent_at` in
-the same transaction, so a retried or redelivered task never sends it twice. Every email
-carries a one-click unsubscribe link (a signed token that works signed out) and the
-List-Unsubscribe / List-Unsubscribe-Post headers (RFC 8058). Addresses that are not
-verified get nothing: rows for them are dropped at send time.
+An immediate email is sent under a claim (no transaction or lock is held while SMTP
+talks):
+
+1. claim — one conditional UPDATE, committed: `claimed_at = now, attempts + 1` where the
+   row is unsent, has attempts left (`NOTIFY_EMAIL_MAX_ATTEMPTS`) and is unclaimed or its
+   claim is older than `EVENT_SWEEP_AFTER`. Whoever does not get the row sends nothing: a
+   copy of the task that runs at the same time, late, or after it was sent;
+2. send — render, check the address is verified, hand the message to SMTP
+   (`EMAIL_TIMEOUT` bounds each socket operation);
+3. stamp — `sent_at = now` where `claimed_at` is still ours.
+
+A failed send (SMTP error, server unreachable) keeps its claim: the sweeper re-enqueues
+the row once the claim is older than `EVENT_SWEEP_AFTER`, until the attempts run out (the
+email is then "failed": `manage.py outbox_status` shows it, `--retry-failed` tries again).
+A worker killed between claim and send delays the email by the same; one killed (or a
+database lost) after the SMTP server accepted the message and before the stamp commits
+gets it sent twice — the one window left, a few milliseconds wide (SMTP has no
+exactly-once; we choose to send twice rather than never). A send would also be doubled
+if it outlived its claim, which the task time limit (300 s, prefork pool) and
+`EMAIL_TIMEOUT` prevent at the default `EVENT_SWEEP_AFTER` of 5 minutes.
+
+Digest rows are locked (skip locked) while their digest goes out and stamped in the same
+transaction. Every email carries a one-click unsubscribe link (a signed token that works
+signed out) and the List-Unsubscribe / List-Unsubscribe-Post headers (RFC 8058).
+Addresses that are not verified get nothing: rows for them are dropped at send time.
 """
 
+import logging
+import time
 from dataclasses import dataclass
+from datetime import datetime
+from smtplib import SMTPException
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.core import signing
 from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
+from django.db import DatabaseError, connection, transaction
+from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from creators import notify
+from creators import notify, outbox
 from creators.models import EmailMode, Notification, NotificationChannel, User
 from creators.notifications import preferences_set
+
+logger = logging.getLogger(__name__)
 
 UNSUBSCRIBE_SALT = "creators.notifications.unsubscribe"
 ALL_TOPICS = "all"
@@ -175,23 +202,67 @@ def _email_rows():
     ).select_related("recipient", "event__actor", "event__creator")
 
 
+def email_claim(*, notification_id: int) -> datetime | None:
+    """Take the immediate email row for one attempt (see the module's docstring); the
+    claim's timestamp, or None when it is not ours to send."""
+    now = timezone.now()
+    claimed = (
+        outbox.pending_emails()
+        .filter(pk=notification_id)
+        .filter(Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - settings.EVENT_SWEEP_AFTER))
+        .update(claimed_at=now, attempts=F("attempts") + 1)
+    )
+    return now if claimed else None
+
+
 def notification_email_send(*, notification_id: int) -> bool:
-    """Send one immediate notification email, at most once. Returns whether it went out."""
-    with transaction.atomic():
-        notification = (
-            _email_rows().select_for_update(of=("self",)).filter(pk=notification_id).first()
-        )
-        if notification is None:
-            return False  # already sent, or withdrawn
-        topic = notify.topic_of(notification.kind)
-        message = _render(notification, topic) if topic is not None else None
-        if message is None or not _can_email(notification.recipient, message.to[0]):
-            notification.delete()  # nothing to send, or nowhere we may send it
-            return False
+    """Send one immediate notification email, at most once (barring the crash window the
+    module's docstring names). Returns whether it went out."""
+    claim = email_claim(notification_id=notification_id)
+    if claim is None:
+        return False  # sent, withdrawn, given up on, or another worker's right now
+    ours = Notification.objects.filter(pk=notification_id, claimed_at=claim, sent_at__isnull=True)
+    notification = _email_rows().filter(pk=notification_id).first()
+    if notification is None:  # withdrawn in between
+        return False
+    topic = notify.topic_of(notification.kind)
+    message = _render(notification, topic) if topic is not None else None
+    if message is None or not _can_email(notification.recipient, message.to[0]):
+        ours.delete()  # nothing to send, or nowhere we may send it
+        outbox.event_finish_if_done(event_id=notification.event_id)
+        return False
+    try:
         message.send()
-        notification.sent_at = timezone.now()
-        notification.save(update_fields=["sent_at"])
+    except (SMTPException, OSError):
+        # The claim stays: the sweeper retries once it is older than EVENT_SWEEP_AFTER.
+        logger.warning(
+            "email %s not sent (attempt %s); the sweeper retries it",
+            notification_id,
+            notification.attempts,
+            exc_info=True,
+        )
+        return False
+    if not _stamp_sent(ours) and Notification.objects.filter(pk=notification_id).exists():
+        # Our claim expired and another attempt took the row: it may have gone out twice.
+        # (A row gone instead was withdrawn while this one went out: nothing more to do.)
+        logger.error("email %s: claim lost while sending; it may have gone twice", notification_id)
+    outbox.event_finish_if_done(event_id=notification.event_id)
     return True
+
+
+def _stamp_sent(ours, tries: int = 3) -> int:
+    """The email went out: record it, trying a lost database connection again for a
+    couple of seconds (unstamped, the email would be sent again once its claim expires)."""
+    for attempt in range(1, tries + 1):
+        try:
+            return ours.update(sent_at=timezone.now())
+        except DatabaseError:
+            if attempt == tries:
+                logger.exception("email sent but not recorded: it will be sent again")
+                raise
+            connection.close_if_unusable_or_obsolete()  # reconnect on the next query
+            time.sleep(attempt)
+    return 0
 
 
 def digest_recipient_ids(*, after: int = 0, limit: int = 1000) -> list[int]:

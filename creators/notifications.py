@@ -8,7 +8,6 @@ ON CONFLICT DO NOTHING, so a dispatch or chunk task that runs twice adds nothing
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
-from functools import partial
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
@@ -28,11 +27,12 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
-from core.tasks import enqueue
-from creators import notify
+from core.tasks import enqueue_on_commit
+from creators import notify, outbox
 from creators.models import (
     EmailMode,
     EngagementEvent,
+    FanoutChunk,
     Notification,
     NotificationChannel,
     NotificationPreference,
@@ -117,8 +117,8 @@ def notifications_write(
                 verified_only=spec.render_email is None,
             )
             _insert(emailed, event=event, channel=NotificationChannel.EMAIL)
-            # Immediate ones get a send task each; a rerun re-enqueues those still unsent
-            # (sending is once-only), digest ones wait for the daily digest.
+            # Immediate ones get a send task each once this commits (sending is once-only;
+            # the sweeper re-enqueues any the broker loses); digest ones wait for the digest.
             pending = list(
                 Notification.objects.filter(
                     event=event,
@@ -128,8 +128,8 @@ def notifications_write(
                     recipient_id__in=email_audience.order_by().values(email_field),
                 ).values_list("pk", flat=True)
             )
-            if pending:
-                transaction.on_commit(partial(_enqueue_emails, pending))
+            for notification_id in pending:
+                enqueue_on_commit("creators.tasks.notification_email_send_task", notification_id)
     return added
 
 
@@ -151,11 +151,6 @@ def notifications_write_to(
         email_audience=users(email_recipient_ids) if email_recipient_ids is not None else None,
         email_field="id",
     )
-
-
-def _enqueue_emails(notification_ids: list[int]) -> None:
-    for notification_id in notification_ids:
-        enqueue("creators.tasks.notification_email_send_task", notification_id)
 
 
 def fanout_chunks(*, event: EngagementEvent, size: int | None = None) -> Iterator[tuple[int, int]]:
@@ -184,17 +179,63 @@ def fanout_chunks(*, event: EngagementEvent, size: int | None = None) -> Iterato
 
 
 def notifications_fanout_chunk(*, event_id: int, after: int, upto: int) -> int:
-    """Tell the audience members with ids in (after, upto]: whoever follows *now*, so a
-    fan who unfollowed (or was blocked) after the post is left out."""
-    event = EngagementEvent.objects.select_related("creator").filter(pk=event_id).first()
+    """Tell the audience members with ids in the chunk (after, upto]: whoever follows
+    *now*, so a fan who unfollowed (or was blocked) after the post is left out.
+
+    Exactly once: the chunk's row is locked (a copy running at the same moment skips it)
+    and marked done in the transaction that writes its notifications, so a copy that runs
+    later — re-enqueued by the sweeper, or redelivered by Redis an hour on — finds it done
+    and writes nothing. Returns bell rows added.
+    """
+    with transaction.atomic():
+        # The chunk's row only (not the event's, which its neighbours' inserts hold).
+        chunk = next(
+            iter(
+                FanoutChunk.objects.select_for_update(skip_locked=True, of=("self",)).filter(
+                    event_id=event_id, after=after, done_at__isnull=True
+                )
+            ),
+            None,
+        )
+        if chunk is None:
+            if FanoutChunk.objects.filter(event_id=event_id, after=after).exists():
+                return 0  # done already, or being done by another worker right now
+            return _fanout_chunk_untracked(event_id=event_id, after=after, upto=upto)
+        event = EngagementEvent.objects.select_related("creator").get(pk=event_id)
+        added = 0
+        spec = notify.kind_spec(event.kind)
+        if spec is not None and spec.audience is not None:
+            field = spec.audience_field
+            rows = spec.audience(event).filter(
+                **{f"{field}__gt": chunk.after, f"{field}__lte": chunk.upto}
+            )
+            if spec.claim is not None:
+                rows = spec.claim(event, rows)  # e.g. at most one alert per fan and day
+            added = notifications_write(event=event, audience=rows, field=field)
+        chunk.done_at = timezone.now()
+        chunk.save(update_fields=["done_at"])
+    outbox.event_finish_if_done(event_id=event_id)
+    return added
+
+
+def _fanout_chunk_untracked(*, event_id: int, after: int, upto: int) -> int:
+    """A chunk message without a chunk row: one enqueued by the version before chunks
+    were tracked, for an event it marked dispatched when it enqueued the chunks (so
+    `planned_at` is empty) — written as it was then, idempotently. Any other (an event
+    this version planned) is a stray copy and changes nothing."""
+    event = (
+        EngagementEvent.objects.select_related("creator")
+        .filter(pk=event_id, planned_at__isnull=True, dispatched_at__isnull=False)
+        .first()
+    )
     spec = notify.kind_spec(event.kind) if event else None
     if spec is None or spec.audience is None:
         return 0
     field = spec.audience_field
-    chunk = spec.audience(event).filter(**{f"{field}__gt": after, f"{field}__lte": upto})
+    rows = spec.audience(event).filter(**{f"{field}__gt": after, f"{field}__lte": upto})
     if spec.claim is not None:
-        chunk = spec.claim(event, chunk)  # e.g. at most one alert per fan and day
-    return notifications_write(event=event, audience=chunk, field=field)
+        rows = spec.claim(event, rows)
+    return notifications_write(event=event, audience=rows, field=field)
 
 
 def notifications_withdraw(*, event_ids: Iterable[int]) -> int:

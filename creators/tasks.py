@@ -6,7 +6,6 @@ from smtplib import SMTPException
 from celery import shared_task
 from django.conf import settings
 from django.db import DatabaseError
-from django.utils import timezone
 
 from core.tasks import RETRY
 from creators import (
@@ -15,6 +14,7 @@ from creators import (
     milestones,
     notification_emails,
     notifications,
+    outbox,
     posts,
     rollup,
 )
@@ -30,11 +30,14 @@ def event_dispatch_task(event_id: int) -> None:
 
 @shared_task(**RETRY)
 def events_sweep_undispatched_task() -> int:
-    """Re-enqueue events a broker outage or a dead worker left undispatched."""
-    ids = events.events_undispatched_ids(before=timezone.now() - settings.EVENT_SWEEP_AFTER)
-    for event_id in ids:
-        event_dispatch_task.delay(event_id)
-    return len(ids)
+    """Beat, every EVENT_SWEEP_INTERVAL: re-enqueue every unfinished part of the outbox
+    (unplanned events, undone fan-out chunks, unsent immediate emails) older than
+    EVENT_SWEEP_AFTER, whatever the broker lost or a dead worker holds; mark finished the
+    events with nothing left (creators/outbox.py). Returns the parts re-enqueued."""
+    sweep = outbox.outbox_sweep()
+    if sweep.events or sweep.chunks or sweep.emails or sweep.finished:
+        logger.warning("outbox sweep: %s", sweep)
+    return sweep.events + sweep.chunks + sweep.emails
 
 
 @shared_task(bind=True, **RETRY)
@@ -118,8 +121,9 @@ def notifications_fanout_chunk_task(event_id: int, after: int, upto: int) -> Non
     notifications.notifications_fanout_chunk(event_id=event_id, after=after, upto=upto)
 
 
-@shared_task(**{**RETRY, "autoretry_for": (DatabaseError, ConnectionError, SMTPException)})
+@shared_task(**RETRY)
 def notification_email_send_task(notification_id: int) -> None:
+    """Send one immediate email under a claim; a failed send waits for the sweeper."""
     notification_emails.notification_email_send(notification_id=notification_id)
 
 

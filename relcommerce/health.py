@@ -7,11 +7,18 @@ gives 200 "degraded" naming the part: taking every web process out because the c
 down would turn a slow site into no site. Each Redis check is bounded by the short
 socket timeouts of the settings (REDIS_CONNECT_TIMEOUT, REDIS_SOCKET_TIMEOUT), so the
 answer comes within a second whatever Redis does.
+
+The outbox check says how much background work is owed (creators/outbox.py: events not
+finished, fan-out chunks not done, immediate emails not sent — each counted up to 10,000,
+with the age of the oldest) and is "degraded" when the oldest is older than
+OUTBOX_DEGRADED_MINUTES: the sweeper should have recovered it by then, so workers are
+down, stuck or far behind. Three queries over small partial indexes.
 """
 
 import logging
 import threading
 import uuid
+from functools import partial
 
 import redis
 from django.conf import settings
@@ -22,6 +29,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from core.tasks import broker_recently_failed
+from creators import outbox
 from relcommerce.celery import app as celery_app
 
 logger = logging.getLogger(__name__)
@@ -76,7 +84,21 @@ def _check_broker() -> str:
     return "ok"
 
 
-CHECKS = {"database": _check_database, "cache": _check_cache, "broker": _check_broker}
+def _check_outbox(backlog: dict) -> str:
+    found = outbox.outbox_backlog()
+    backlog.update(found.as_dict())
+    if found.degraded():
+        minutes = found.oldest_age_seconds() / 60
+        raise Degraded(f"work unfinished for {minutes:.0f} min; see manage.py outbox_status")
+    return "ok"
+
+
+CHECKS = {
+    "database": _check_database,
+    "cache": _check_cache,
+    "broker": _check_broker,
+    "outbox": _check_outbox,
+}
 ESSENTIAL = {"database"}
 
 
@@ -96,13 +118,15 @@ def _run(name: str, check, results: dict, failing: set) -> None:
 @never_cache
 @require_GET
 def healthz(request):
-    results, failing = {}, set()
+    results, failing, backlog = {}, set(), {}
     # The broker's PING runs beside the others (its own connection), so a frozen Redis
     # costs the answer one socket timeout, not one for the cache plus one for the broker.
     broker = threading.Thread(target=_run, args=("broker", CHECKS["broker"], results, failing))
     broker.start()
     for name, check in CHECKS.items():
-        if name != "broker":
+        if name == "outbox":
+            _run(name, partial(check, backlog), results, failing)
+        elif name != "broker":
             _run(name, check, results, failing)
     broker.join()
     status = "error" if failing & ESSENTIAL else "degraded" if failing else "ok"
@@ -114,5 +138,6 @@ def healthz(request):
             "failures": getattr(cache, "failures", 0),  # calls answered without Redis
         },
         "broker": {"recently_failed": broker_recently_failed()},
+        "outbox": backlog,
     }
     return JsonResponse(body, status=503 if status == "error" else 200)

@@ -257,7 +257,7 @@ METRICS_LIVE_RETRY_SECONDS = 2
 CELERY_BEAT_SCHEDULE = {
     "sweep-undispatched-events": {
         "task": "creators.tasks.events_sweep_undispatched_task",
-        "schedule": timedelta(minutes=2),
+        "schedule": timedelta(seconds=env.int("EVENT_SWEEP_INTERVAL_SECONDS", default=60)),
     },
     # Relationship metrics: incremental from a watermark, safe to repeat; one run at a
     # time (a run that finds another running leaves the work to the next).
@@ -298,8 +298,17 @@ FAN_BADGE_TOP_FAN_MIN_SCORE = env.int("FAN_BADGE_TOP_FAN_MIN_SCORE", default=3)
 THANK_YOU_DAILY_CAP = env.int("THANK_YOU_DAILY_CAP", default=50)
 # Follows per transaction of the daily anniversary job (creators/milestones.py).
 FOLLOW_ANNIVERSARY_CHUNK = env.int("FOLLOW_ANNIVERSARY_CHUNK", default=500)
-# Events still undispatched after this long are re-enqueued by the sweeper.
+# The outbox (creators/outbox.py): any part of an event's work (its dispatch, a fan-out
+# chunk, an immediate email) still unfinished after this long is re-enqueued by the
+# sweeper, which beat runs every EVENT_SWEEP_INTERVAL_SECONDS: after a worker is killed
+# or Redis restarts empty, everything is delivered within EVENT_SWEEP_AFTER + one interval
+# (and the seconds the work takes).
 EVENT_SWEEP_AFTER = timedelta(minutes=env.int("EVENT_SWEEP_AFTER_MINUTES", default=5))
+# An immediate email is tried at most this many times, EVENT_SWEEP_AFTER apart (about an
+# hour of SMTP outage at the defaults), then counted as failed (`manage.py outbox_status`).
+NOTIFY_EMAIL_MAX_ATTEMPTS = env.int("NOTIFY_EMAIL_MAX_ATTEMPTS", default=12)
+# /healthz says "degraded" when the oldest unfinished outbox work is older than this.
+OUTBOX_DEGRADED_AFTER = timedelta(minutes=env.int("OUTBOX_DEGRADED_MINUTES", default=10))
 # Days after delivery (or payment, for orders with nothing to ship) that a fan is asked
 # for a review (reviews/requests.py).
 REVIEW_REQUEST_AFTER_DAYS = env.int("REVIEW_REQUEST_AFTER_DAYS", default=7)
@@ -364,6 +373,9 @@ if env.str("EMAIL_URL", default=""):
     globals().update(env.email_url("EMAIL_URL"))
 else:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+# Seconds an SMTP connection may block on one operation: a hung mail server must not
+# hold an email's claim past EVENT_SWEEP_AFTER (creators/notification_emails.py).
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="relcommerce <hello@relcommerce.test>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

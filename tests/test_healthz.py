@@ -38,7 +38,7 @@ def test_healthy_stack_answers_200_with_each_check(client):
     assert response.status_code == 200
     body = response.json()
     assert body["status"] == "ok"
-    assert set(body["checks"]) == {"database", "cache", "broker"}
+    assert set(body["checks"]) == {"database", "cache", "broker", "outbox"}
     assert all(value.startswith("ok") for value in body["checks"].values())
     assert body["cache"]["degraded"] is False
     assert body["broker"] == {"recently_failed": False}

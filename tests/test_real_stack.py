@@ -54,7 +54,7 @@ def test_broker_down_at_request_time_keeps_the_action_and_the_event(broker_at):
 def test_healthz_reports_real_engines_and_a_dead_broker(client, broker_at):
     body = client.get("/healthz").json()
     assert body["status"] == "ok"
-    assert body["checks"] == {"database": "ok", "cache": "ok", "broker": "ok"}
+    assert body["checks"] == {"database": "ok", "cache": "ok", "broker": "ok", "outbox": "ok"}
     broker_at("redis://127.0.0.1:1/0")
     response = client.get("/healthz")
     assert response.status_code == 200  # pages are still served: degraded, not down

@@ -12,7 +12,14 @@ the Redis database given, and measures
 - worker memory: each worker's RSS after a warm-up, at the peak during the fan-out, and
   after it (flat means no process loads the audience at once);
 - dispatch latency: for a steady stream of single-recipient events (follows), the time
-  from each commit to its notification being visible (p50/p95), while nothing else runs.
+  from each commit to its notification being visible (p50/p95), while nothing else runs;
+- recovery after a worker kill: a second post to every follower, every worker's process
+  group SIGKILLed once `--kill-at` of it is visible, new workers started at once; the
+  time from the kill until every follower has exactly one notification and the event is
+  dispatched, with the default visibility timeout (an hour: the dead workers' messages
+  stay in Redis), so it is the sweeper (beat runs throughout, on the settings' schedule,
+  with EVENT_SWEEP_AFTER_MINUTES = `--sweep-after-minutes`) that recovers the work; and
+  the new workers' peak RSS meanwhile.
 
 It writes its results as one markdown section to `--out` (appending). The Redis database
 is flushed first: give it one nobody else uses.
@@ -23,15 +30,17 @@ from __future__ import annotations
 import argparse
 import os
 import secrets
+import signal
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from tests.workers import ROOT, celery_worker
+from tests.workers import ROOT, celery_beat, celery_worker
 
 QUEUES = "default,events,fanout,email,rollups"
 
@@ -54,6 +63,24 @@ def _args() -> argparse.Namespace:
         "--redis-url", default=os.environ.get("BENCH_FANOUT_REDIS_URL", "redis://127.0.0.1:6379/14")
     )
     parser.add_argument("--keep-db", action="store_true", help="leave the database behind")
+    parser.add_argument(
+        "--kill-at",
+        type=float,
+        default=0.3,
+        help="share of the second fan-out visible when the workers are SIGKILLed (0: skip)",
+    )
+    parser.add_argument(
+        "--sweep-after-minutes",
+        type=int,
+        default=1,
+        help="EVENT_SWEEP_AFTER_MINUTES for the run (the setting's default is 5)",
+    )
+    parser.add_argument(
+        "--sweep-interval",
+        type=int,
+        default=60,
+        help="EVENT_SWEEP_INTERVAL_SECONDS: how often beat runs the sweeper",
+    )
     parser.add_argument(
         "--with-email",
         action="store_true",
@@ -90,13 +117,15 @@ def _wait(predicate, timeout: float, step: float = 0.02) -> bool:
 def main() -> int:
     args = _args()
     env = {
-        **os.environ,
+        **{k: v for k, v in os.environ.items() if k != "BROKER_VISIBILITY_TIMEOUT"},
         "DATABASE_URL": f"{args.pg}/{args.db_name}",
         "REDIS_URL": args.redis_url,
         "DEBUG": "0",
         "SECRET_KEY": os.environ.get("SECRET_KEY") or secrets.token_urlsafe(50),
         "ALLOWED_HOSTS": "localhost",
         "NOTIFY_FANOUT_CHUNK": str(args.chunk),
+        "EVENT_SWEEP_AFTER_MINUTES": str(args.sweep_after_minutes),
+        "EVENT_SWEEP_INTERVAL_SECONDS": str(args.sweep_interval),
         "LOG_LEVEL": "WARNING",
         "DJANGO_SETTINGS_MODULE": "relcommerce.settings",
     }
@@ -116,7 +145,14 @@ def main() -> int:
     from django.db import connection, transaction
 
     from creators import events
-    from creators.models import CreatorProfile, EventKind, Follow, Notification, User
+    from creators.models import (
+        CreatorProfile,
+        EngagementEvent,
+        EventKind,
+        Follow,
+        Notification,
+        User,
+    )
     from tests.factories import post_published_recorded
 
     redis.Redis.from_url(args.redis_url).flushdb()
@@ -145,10 +181,15 @@ def main() -> int:
         cursor.execute("ANALYZE")
     seed_seconds = time.monotonic() - started
 
-    workers = [
-        celery_worker(env=env, queues=QUEUES, args=("--pool=solo", "-n", f"bench{n}@%h"))
-        for n in range(args.workers)
-    ]
+    def start_workers() -> list[subprocess.Popen]:
+        return [
+            celery_worker(env=env, queues=QUEUES, args=("--pool=solo", "-n", f"bench{n}@%h"))
+            for n in range(args.workers)
+        ]
+
+    workers = start_workers()
+    schedule = tempfile.TemporaryDirectory()
+    beat = celery_beat(env=env, schedule=Path(schedule.name) / "beat-schedule")
 
     def post(creator: CreatorProfile, title: str):
         event = post_published_recorded(creator=creator, title=title)
@@ -223,11 +264,57 @@ def main() -> int:
         watcher.join(timeout=60)
         latencies = [(seen[pk] - at) * 1000 for pk, at in commits.items() if pk in seen]
         lost = len(commits) - len(latencies)
+
+        # Recovery: every worker SIGKILLed mid-fan-out (whole process groups), restarted.
+        recovery = None
+        if args.kill_at > 0:
+            print(f"recovery: killing the workers at {args.kill_at:.0%} of a fan-out…", flush=True)
+            event, _ = post(star, "After the crash")
+            if not _wait(lambda: visible(event) >= args.kill_at * args.followers, 300, 0.005):
+                raise SystemExit(f"second fan-out stuck at {visible(event)}")
+            for worker in workers:
+                os.killpg(worker.pid, signal.SIGKILL)
+            killed = time.monotonic()
+            for worker in workers:
+                worker.wait(timeout=30)
+            at_kill = visible(event)
+            held = redis.Redis.from_url(args.redis_url).hlen("unacked")
+            workers = start_workers()
+            rss_recovery = [0] * len(workers)
+            recovered_at = None
+            deadline = killed + args.sweep_after_minutes * 60 + args.sweep_interval + 600
+            while time.monotonic() < deadline:
+                rss_recovery = [
+                    max(p, _rss_kib(w.pid)) for p, w in zip(rss_recovery, workers, strict=True)
+                ]
+                if (
+                    visible(event) >= args.followers
+                    and EngagementEvent.objects.filter(
+                        pk=event.pk, dispatched_at__isnull=False
+                    ).exists()
+                ):
+                    recovered_at = time.monotonic()
+                    break
+                time.sleep(0.2)
+            if recovered_at is None:
+                raise SystemExit(f"not recovered: {visible(event)} of {args.followers}")
+            bell = Notification.objects.filter(event=event, channel="in_app")
+            recovery = {
+                "seconds": recovered_at - killed,
+                "at_kill": at_kill,
+                "held": held,
+                "rss_peak": rss_recovery,
+                "exactly_once": bell.count()
+                == bell.values("recipient_id").distinct().count()
+                == args.followers,
+            }
     finally:
-        for worker in workers:
-            worker.terminate()
-        for worker in workers:
-            worker.wait(timeout=60)
+        for process in [*workers, beat]:
+            if process.poll() is None:
+                process.terminate()
+        for process in [*workers, beat]:
+            process.wait(timeout=60)
+        schedule.cleanup()
         connection.close()
         if not args.keep_db:
             _psql(args.pg, f"DROP DATABASE IF EXISTS {args.db_name}")
@@ -257,6 +344,24 @@ def main() -> int:
         f"{args.latency_rate:g}/s) | p50 {statistics.median(latencies):.0f} ms, "
         f"p95 {_percentile(latencies, 0.95):.0f} ms, max {max(latencies):.0f} ms |",
         f"| Events not delivered within the run | {lost} |",
+        *(
+            [
+                f"| Recovery: every worker's process group SIGKILLed at "
+                f"{recovery['at_kill'] / args.followers:.0%} of another fan-out to "
+                f"{args.followers:,} ({recovery['held']} messages left unacknowledged in "
+                f"Redis), new workers at once; visibility timeout 1 h, "
+                f"EVENT_SWEEP_AFTER {args.sweep_after_minutes} min, sweep every "
+                f"{args.sweep_interval} s | every follower told "
+                f"{recovery['seconds']:.0f} s after the kill "
+                f"({'exactly once' if recovery['exactly_once'] else 'NOT exactly once'}; "
+                f"bound: EVENT_SWEEP_AFTER + one sweep interval + the work) |",
+                "| Worker RSS during recovery, peak (MiB) | "
+                + "; ".join(mib(p) for p in recovery["rss_peak"])
+                + " |",
+            ]
+            if recovery
+            else []
+        ),
         "",
         (
             "Followers have verified addresses: each also gets a digest email row (the "

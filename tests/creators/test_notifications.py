@@ -75,7 +75,9 @@ def test_a_fan_who_unfollows_while_the_fan_out_is_queued_is_not_told(
     for fan in (stays, leaves):
         Follow.objects.create(follower=fan, followed=creator.user)
     queued = []
-    monkeypatch.setattr(notifications_fanout_chunk_task, "apply_async", lambda a: queued.append(a))
+    monkeypatch.setattr(
+        notifications_fanout_chunk_task, "apply_async", lambda a, **kw: queued.append(a)
+    )
     with django_capture_on_commit_callbacks(execute=True):
         _post(creator)
     Follow.objects.filter(follower=leaves).delete()  # before the chunk task runs
@@ -96,7 +98,7 @@ def test_fan_out_to_2500_followers_runs_in_chunks_of_1000(
     monkeypatch.setattr(
         notifications_fanout_chunk_task,
         "apply_async",
-        lambda args: (chunks.append(args), original(args))[1],
+        lambda args, **kw: (chunks.append(args), original(args))[1],
     )
     with django_capture_on_commit_callbacks(execute=True):
         event = _post(creator)
