@@ -1,5 +1,7 @@
 """Reads that creator pages need."""
 
+from dataclasses import dataclass
+
 from django.db.models import Count, IntegerField, Q, QuerySet, Subquery
 from django.db.models.functions import Lower
 from django.http import Http404
@@ -103,6 +105,29 @@ def follow_exists(*, follower: User, followed_id: int) -> bool:
         f"SELECT 1 FROM {sql.table(Follow)} WHERE follower_id = %s AND followed_id = %s",  # noqa: S608 (see core/sql.py)
         [follower.pk, followed_id],
     )
+
+
+@dataclass(frozen=True)
+class Standing:
+    follows: bool  # the viewer follows the creator
+    blocked: bool  # the creator blocked the viewer from their threads
+
+
+def viewer_standing(*, viewer: User, creator_id: int) -> Standing:
+    """Both, in one query, remembered on `viewer` (the user object of one request): a
+    product page asks both, in two of its holes (the follow button, the questions)."""
+    if not viewer.is_authenticated:
+        return Standing(follows=False, blocked=False)
+    memo = viewer.__dict__.setdefault("_standing", {})
+    if creator_id not in memo:
+        follows, blocked = sql.one(
+            f"SELECT EXISTS(SELECT 1 FROM {sql.table(Follow)}"  # noqa: S608 (see core/sql.py)
+            " WHERE follower_id = %s AND followed_id = %s),"
+            f" EXISTS(SELECT 1 FROM {sql.table(Block)} WHERE creator_id = %s AND blocked_id = %s)",
+            [viewer.pk, creator_id, creator_id, viewer.pk],
+        )
+        memo[creator_id] = Standing(follows=bool(follows), blocked=bool(blocked))
+    return memo[creator_id]
 
 
 def block_exists(*, creator_id: int, user_id: int) -> bool:

@@ -19,7 +19,7 @@ from creators import comment_targets
 from creators.badges import badges_for_fans
 from creators.featuring import featured_target_ids
 from creators.models import Block, Comment, FanBadge, Post, Reaction, User
-from creators.selectors import block_exists, follow_exists
+from creators.selectors import follow_exists, viewer_standing
 
 COMMENTS_PER_PAGE = 50
 INBOX_PER_PAGE = 25
@@ -67,7 +67,7 @@ def _blocked(viewer: User, owner_id: int) -> bool:
     return (
         viewer.is_authenticated
         and viewer.pk != owner_id
-        and block_exists(creator_id=owner_id, user_id=viewer.pk)
+        and viewer_standing(viewer=viewer, creator_id=owner_id).blocked
     )
 
 

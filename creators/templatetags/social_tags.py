@@ -53,10 +53,7 @@ def follow_button(
 
 
 def _viewer_follows(request, creator_id: int) -> bool:
-    memo = request.__dict__.setdefault("_viewer_follows", {})
-    if creator_id not in memo:
-        memo[creator_id] = selectors.follow_exists(follower=request.user, followed_id=creator_id)
-    return memo[creator_id]
+    return selectors.viewer_standing(viewer=request.user, creator_id=creator_id).follows
 
 
 @register.inclusion_tag("creators/partials/follow_button.html", takes_context=True)

@@ -2,6 +2,7 @@
 the creator's follower list and the fan's following list."""
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.urls import reverse
 
 from core.ratelimits import Rate
@@ -159,3 +160,21 @@ def test_follower_list_query_count_is_constant(
     # session, user, profile, counts, page count, page rows, + header context processors
     with django_assert_max_num_queries(9):
         assert creator_client.get(reverse("creators:studio_followers")).status_code == 200
+
+
+def test_a_viewers_standing_with_a_creator_is_one_query_remembered_for_the_request(
+    creator, fan, django_assert_num_queries
+):
+    from creators.moderation import block_create
+    from creators.selectors import viewer_standing
+
+    follows.follow_create(follower=fan, followed=creator.user)
+    with django_assert_num_queries(1):
+        first = viewer_standing(viewer=fan, creator_id=creator.user_id)
+        again = viewer_standing(viewer=fan, creator_id=creator.user_id)
+    assert first == again and first.follows and not first.blocked
+    other = UserFactory()
+    block_create(creator=creator.user, blocked=other)
+    standing = viewer_standing(viewer=other, creator_id=creator.user_id)
+    assert standing.blocked and not standing.follows
+    assert not viewer_standing(viewer=AnonymousUser(), creator_id=creator.user_id).follows
