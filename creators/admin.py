@@ -27,6 +27,24 @@ from creators.models import (
 )
 
 
+class _ReadOnlyAdmin(admin.ModelAdmin):
+    """Support reads these; creators write them through their pages. Staff may delete
+    (an abusive note, a featured item) but not invent or edit them."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class _LedgerAdmin(_ReadOnlyAdmin):
+    """The outbox's books: what happened, never edited nor deleted by hand."""
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
     ordering = ["-date_joined"]
@@ -127,7 +145,7 @@ class FanFollowAdmin(admin.ModelAdmin):
 
 
 @admin.register(EngagementEvent)
-class EngagementEventAdmin(admin.ModelAdmin):
+class EngagementEventAdmin(_LedgerAdmin):
     """Read-only: the event log is append-only history."""
 
     list_display = [
@@ -147,18 +165,9 @@ class EngagementEventAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     show_full_result_count = False
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(FanoutChunk)
-class FanoutChunkAdmin(admin.ModelAdmin):
+class FanoutChunkAdmin(_LedgerAdmin):
     """Read-only: the outbox's books (creators/outbox.py); `manage.py outbox_status`."""
 
     list_display = ["event", "after", "upto", "created_at", "done_at"]
@@ -166,24 +175,9 @@ class FanoutChunkAdmin(admin.ModelAdmin):
     raw_id_fields = ["event"]
     show_full_result_count = False
 
-    def has_add_permission(self, request):
-        return False
 
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class _DerivedAdmin(admin.ModelAdmin):
+class _DerivedAdmin(_ReadOnlyAdmin):
     """Roll-up rows are recomputed from events (`manage.py metrics_rollup`), never edited."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(CreatorMetricsDay)
@@ -238,17 +232,6 @@ class FanBadgeAdmin(_DerivedAdmin):
     search_fields = ["creator__handle", "fan__email"]
     list_select_related = ["creator", "fan"]
     raw_id_fields = ["creator", "fan"]
-
-
-class _ReadOnlyAdmin(admin.ModelAdmin):
-    """Support reads these; creators write them through their pages. Staff may delete
-    (an abusive note, a featured item) but not invent or edit them."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(FeaturedItem)

@@ -10,6 +10,21 @@ from creators.models import CreatorProfile, Follow, User
 from shops.models import Product, ProductKind, ProductStatus, Shop, Tag
 
 PASSWORD = "correct-horse-battery-staple"
+# The checkout form as a fan fills it in: a shipping address, and the `test` provider's
+# card that approves.
+ADDRESS_FORM = {
+    "ship_name": "Fan Person",
+    "ship_line1": "1 Clay Street",
+    "ship_city": "Lisbon",
+    "ship_postal_code": "1100-001",
+    "ship_country": "PT",
+}
+CARD_FORM = {
+    "payment_method": "test",
+    "card_number": "4242 4242 4242 4242",
+    "card_expiry": "12/99",
+    "card_cvc": "123",
+}
 
 
 class UserFactory(factory.django.DjangoModelFactory):

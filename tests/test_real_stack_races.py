@@ -58,6 +58,8 @@ from shops.models import (
     TastemakerListItem,
     TastemakerListReport,
 )
+from tests.factories import ADDRESS_FORM as ADDRESS
+from tests.factories import CARD_FORM as CARD
 from tests.factories import (
     PASSWORD,
     CommentFactory,
@@ -74,14 +76,6 @@ pytestmark = [pytest.mark.real_stack, pytest.mark.django_db(transaction=True)]
 
 RACERS = 8
 ROUNDS = 3
-CARD = {"card_number": "4242 4242 4242 4242", "card_expiry": "12/99", "card_cvc": "123"}
-ADDRESS = {
-    "ship_name": "Fan Person",
-    "ship_line1": "1 Clay Street",
-    "ship_city": "Lisbon",
-    "ship_postal_code": "1100-001",
-    "ship_country": "PT",
-}
 
 
 def _burst(browsers, path: str, data: dict | None = None, **kwargs) -> list:

@@ -28,6 +28,8 @@ from django.db import connection, transaction
 from core import pagecache
 from creators.models import Comment, EngagementEvent, EventKind, Follow
 from shops.models import CartLine, Order
+from tests.factories import ADDRESS_FORM as ADDRESS
+from tests.factories import CARD_FORM as CARD
 from tests.factories import PASSWORD, PostFactory, ProductFactory, ShopFactory, UserFactory
 from tests.redis_server import cache_settings, free_port, redis_server  # noqa: F401 (fixture)
 
@@ -35,14 +37,6 @@ pytestmark = [pytest.mark.real_stack, pytest.mark.django_db(transaction=True)]
 
 ROOT = Path(__file__).resolve().parent.parent
 LIMIT = 1.0  # seconds: each request while Redis is down or frozen
-CARD = {"card_number": "4242 4242 4242 4242", "card_expiry": "12/99", "card_cvc": "123"}
-ADDRESS = {
-    "ship_name": "Fan Person",
-    "ship_line1": "1 Clay Street",
-    "ship_city": "Lisbon",
-    "ship_postal_code": "1100-001",
-    "ship_country": "PT",
-}
 
 
 @dataclass

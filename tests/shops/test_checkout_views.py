@@ -13,24 +13,13 @@ from shops.cart import cart_add
 from shops.checkout import Address, order_place
 from shops.models import Cart, Checkout, Order, OrderStatus, Product
 from shops.payments import PAYMENT_PROVIDERS
+from tests.factories import ADDRESS_FORM as ADDRESS
+from tests.factories import CARD_FORM as CARD
 from tests.factories import ProductFactory, ShopFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
 URL = "/checkout/"
-ADDRESS = {
-    "ship_name": "Fan Person",
-    "ship_line1": "1 Clay Street",
-    "ship_city": "Lisbon",
-    "ship_postal_code": "1100-001",
-    "ship_country": "PT",
-}
-CARD = {
-    "payment_method": "test",
-    "card_number": "4242 4242 4242 4242",
-    "card_expiry": "12/99",
-    "card_cvc": "123",
-}
 
 
 @pytest.fixture

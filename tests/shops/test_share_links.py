@@ -19,24 +19,13 @@ from shops.checkout import order_place
 from shops.models import Cart, Order, ProductStatus, ShareLink
 from shops.orders import order_mark_paid
 from shops.payments import PAYMENT_PROVIDERS
+from tests.factories import ADDRESS_FORM as ADDRESS
+from tests.factories import CARD_FORM as CARD
 from tests.factories import ProductFactory, ShopFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
 BROWSER = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0"
-ADDRESS = {
-    "ship_name": "Fan Person",
-    "ship_line1": "1 Clay Street",
-    "ship_city": "Lisbon",
-    "ship_postal_code": "1100-001",
-    "ship_country": "PT",
-}
-CARD = {
-    "payment_method": "test",
-    "card_number": "4242 4242 4242 4242",
-    "card_expiry": "12/99",
-    "card_cvc": "123",
-}
 
 
 @pytest.fixture
