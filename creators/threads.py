@@ -43,6 +43,9 @@ class Thread:
     blocked: bool = False
     badges: dict[int, list[FanBadge]] = field(default_factory=dict)  # by author id
     featured_ids: set[int] | None = None  # for the creator: comments on their page
+    # How many top-level comments any non-moderator sees: the same for every fan, so a
+    # cached page carries it to its questions hole (None for a moderator's thread).
+    shown_count: int | None = None
 
     def badges_of(self, comment: Comment) -> list[FanBadge]:
         return self.badges.get(comment.author_id, [])
@@ -130,17 +133,30 @@ def thread_for_post(*, post: Post, viewer: User, page_number=None) -> Thread:
 
 
 def thread_for_target(
-    *, target: models.Model, owner_id: int, viewer: User, page_number=None
+    *,
+    target: models.Model,
+    owner_id: int,
+    viewer: User,
+    page_number=None,
+    shown_count: int | None = None,
 ) -> Thread:
     """The questions on another app's object (a product) owned by the user `owner_id`."""
     target_type = ContentType.objects.get_for_model(target)
     subject = Q(target_type=target_type, target_id=target.pk)
     moderator = can_moderate(viewer=viewer, owner_id=owner_id)
     # Counted first for a fan: at 0 there is no page of comments to ask for (`_thread`).
-    count = None if moderator else _top_level_shown(subject, moderator=False).count()
-    return _thread(
+    # `shown_count` is that count when the caller has it (a cached page's marker).
+    if moderator:
+        count = None
+    elif shown_count is None:
+        count = _top_level_shown(subject, moderator=False).count()
+    else:
+        count = shown_count
+    thread = _thread(
         subject=subject, owner_id=owner_id, viewer=viewer, page_number=page_number, count=count
     )
+    thread.shown_count = count
+    return thread
 
 
 def post_liked_by(*, post: Post, viewer: User) -> bool:

@@ -216,12 +216,13 @@ def test_a_signed_in_fan_replay_costs_a_constant_handful_of_queries(
     # units and the bell's unread count (the header), whether this fan follows the
     # creator and whether the creator blocked them (one query for the follow button and
     # the questions hole), the reviews hole (the fan's own review and whether they bought
-    # the product; no reviews yet, so no page of them), the questions hole's count (the
-    # product and creator come with the marker), how many people this fan follows bought
-    # it, and which of the page's products this fan saved (one query for the heart and
-    # the "more from" grid); plain visitors cost none. Whoever adds one: say why here.
+    # the product; no reviews yet, so no page of them), how many people this fan follows
+    # bought it, and which of the page's products this fan saved (one query for the heart
+    # and the "more from" grid). The questions hole asks nothing: the product, its
+    # creator and how many questions fans see come with the marker, and there are none.
+    # Plain visitors cost none. Whoever adds one: say why here.
     visit(url, client)
-    with django_assert_max_num_queries(7):
+    with django_assert_max_num_queries(6):
         assert visit(url, client)["X-Page-Cache"] == "hit"
 
 
@@ -486,3 +487,25 @@ def test_the_home_page_asks_to_open_a_shop_only_of_those_who_have_none(mug):
     fan.force_login(UserFactory())
     assert "Open your shop" in visit(reverse("home"), fan).content.decode()
     assert "Open your shop" not in visit(reverse("home"), creator).content.decode()
+
+
+def test_questions_asked_hidden_or_answered_show_at_once_to_signed_in_fans(mug):
+    """The questions hole takes how many questions fans see from the cached page: any
+    change to them makes the page stale, so the count is never old."""
+    from creators.conversation import comment_create_on_target, comment_reply
+    from creators.moderation import comment_set_hidden
+
+    url = product_url(mug)
+    reader = Client()
+    reader.force_login(UserFactory())
+    visit(url, reader)
+    assert visit(url, reader)["X-Page-Cache"] == "hit"
+    creator = mug.shop.creator.user
+    asked = comment_create_on_target(
+        author=UserFactory(), target=mug, owner=creator, body="Is it microwave safe?"
+    )
+    assert "Is it microwave safe?" in visit(url, reader).content.decode()
+    comment_reply(author=creator, parent=asked, body="Yes, and dishwasher safe too.")
+    assert "dishwasher safe too" in visit(url, reader).content.decode()
+    comment_set_hidden(comment=asked, hidden=True)
+    assert "Is it microwave safe?" not in visit(url, reader).content.decode()

@@ -81,11 +81,12 @@ def post_products(context, post):
 
 
 @register.inclusion_tag("shops/partials/product_questions.html", takes_context=True)
-def product_questions(context, product_id, owner_id, handle, slug, name):
+def product_questions(context, product_id, owner_id, handle, slug, name, count=""):
     """The product page's questions as this viewer sees them: a page-cache hole. Inline
     (a page that isn't cached), it reuses the thread the view already read. Replayed, the
-    product and creator it names come with the marker (a cached page is of a published
-    product, and stale with it), so only the thread is read."""
+    product, its creator and how many questions fans see come with the marker (a cached
+    page is of a published product, and stale with it and its questions), so only the
+    viewer's part of the thread is read — nothing at all when there are no questions."""
 
     request = context["request"]
     product = context.get("product")
@@ -97,6 +98,7 @@ def product_questions(context, product_id, owner_id, handle, slug, name):
         owner_id=int(owner_id),
         viewer=request.user,
         page_number=request.GET.get("questions_page"),
+        shown_count=int(count) if str(count).isdigit() else None,
     )
     creator = SimpleNamespace(handle=handle, display_name=name, user_id=int(owner_id))
     return _questions(request, product, creator, thread)
