@@ -11,7 +11,7 @@ from django.contrib.auth.backends import ModelBackend
 from django.db.models.expressions import RawSQL
 
 from core import sql
-from creators.models import Notification, NotificationChannel, User
+from creators.models import FanFollow, Notification, NotificationChannel, User
 from creators.notifications import BELL_CAP
 from shops.models import Cart, CartLine
 
@@ -22,6 +22,12 @@ _CART_UNITS = (
     f" JOIN {sql.table(Cart)} cart ON cart.id = line.cart_id"
     f" WHERE cart.user_id = {sql.col(User, 'id')}"
 )
+# Whether the user follows any fan: most don't, and then a product page needn't ask how
+# many of the fans they follow bought it (shops.social_proof.bought_by_following_count).
+_FOLLOWS_FANS = (
+    f"SELECT EXISTS(SELECT 1 FROM {sql.table(FanFollow)} ff"  # noqa: S608 (see core/sql.py)
+    f" WHERE ff.follower_id = {sql.col(User, 'id')})"
+)
 _BELL_UNREAD = (  # bounded: the bell shows "99+"
     f"SELECT COUNT(*) FROM (SELECT 1 FROM {sql.table(Notification)} n"  # noqa: S608 (see core/sql.py)
     f" WHERE n.recipient_id = {sql.col(User, 'id')} AND n.channel = %s"
@@ -30,12 +36,14 @@ _BELL_UNREAD = (  # bounded: the bell shows "99+"
 
 
 def _user_with_header_data(user_id: int) -> User | None:
-    """The user, their creator profile, cart units and unread count: one query."""
+    """The user, their creator profile, cart units, unread count and whether they follow
+    any fan: one query."""
     found = (
         User._default_manager.select_related("creator_profile")
         .annotate(
             cart_units=RawSQL(_CART_UNITS, ()),  # noqa: S611 (see core/sql.py)
             bell_unread=RawSQL(_BELL_UNREAD, (NotificationChannel.IN_APP,)),  # noqa: S611 (see core/sql.py)
+            follows_fans=RawSQL(_FOLLOWS_FANS, ()),  # noqa: S611 (see core/sql.py)
         )
         .filter(pk=user_id)
         .order_by()[:1]

@@ -292,9 +292,27 @@ def cart_summary(cart: Cart | None) -> CartSummary:
     """
     if cart is None:
         return CartSummary(groups=[])
+    return _summary(CartLine.objects.filter(cart_id=cart.pk))
+
+
+def cart_summary_for_request(request) -> CartSummary:
+    """The cart page's summary, without reading the cart row first: a signed-in fan's
+    lines by their cart's owner (none at all when the header's count says the cart is
+    empty), a visitor's by the session's cart."""
+    user = request.user
+    if user.is_authenticated:
+        if getattr(user, "cart_units", None) == 0:
+            return CartSummary(groups=[])
+        return _summary(CartLine.objects.filter(cart__user_id=user.pk))
+    cart_id = request.session.get(SESSION_KEY)
+    if not cart_id:
+        return CartSummary(groups=[])
+    return _summary(CartLine.objects.filter(cart_id=cart_id, cart__user__isnull=True))
+
+
+def _summary(lines) -> CartSummary:
     lines = (
-        CartLine.objects.filter(cart_id=cart.pk)
-        .select_related("product__shop__creator__user")
+        lines.select_related("product__shop__creator__user")
         .prefetch_related(
             Prefetch("product__images", queryset=ProductImage.objects.order_by("position", "id"))
         )

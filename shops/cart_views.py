@@ -14,7 +14,7 @@ from shops import cart as carts
 
 @pagecache.cached_page(lambda: [], plain_visitors_only=True)  # a visitor without a session
 def cart_detail(request):
-    summary = carts.cart_summary(carts.cart_for_request(request))
+    summary = carts.cart_summary_for_request(request)
     context = {"summary": summary, "max_quantity": carts.MAX_QUANTITY}
     return render(request, "shops/cart.html", {**context, "cart_count": summary.units})
 

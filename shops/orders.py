@@ -15,6 +15,7 @@ from django.db.models.functions import Greatest
 from django.http import Http404
 from django.utils import timezone
 
+from core.paging import KnownCountPaginator
 from creators.events import event_record
 from creators.models import EventKind, User
 from shops import page_cache, referrals, saved
@@ -276,14 +277,22 @@ BUYER_ORDERS_PER_PAGE = 20
 
 
 def order_page_for_buyer(*, user: User, page_number) -> Page:
-    """One page of the fan's orders, newest first, with their items: three queries (the
-    count, the page with shop and creator joined, the items; one for a fan with none)."""
+    """One page of the fan's orders, newest first, with their items: the page with shop
+    and creator joined, and the items. Most fans have one page of orders, so the first
+    page reads one row more than it shows: when that row isn't there, it has counted
+    them all and no COUNT is asked (a longer history adds it)."""
     orders = (
         Order.objects.filter(buyer_id=user.pk)
         .select_related("shop__creator")
         .prefetch_related("items")
         .order_by("-created_at", "-id")
     )
+    if str(page_number or "1") == "1":
+        first = list(orders[: BUYER_ORDERS_PER_PAGE + 1])
+        if len(first) <= BUYER_ORDERS_PER_PAGE:
+            page = KnownCountPaginator(orders, BUYER_ORDERS_PER_PAGE, count=len(first)).page(1)
+            page.object_list = first
+            return page
     page = Paginator(orders, BUYER_ORDERS_PER_PAGE).get_page(page_number)
     page.object_list = list(page.object_list)
     return page

@@ -117,9 +117,11 @@ def bought_this(*, product_id: int, names: int = NAMES_SHOWN) -> BoughtThis:
 
 def bought_by_following_count(*, product_id: int, viewer: User) -> int:
     """How many of the public fans `viewer` follows showed a paid purchase of the product;
-    one query, none for a visitor."""
+    one query, none for a visitor or for someone who follows no fan."""
     if not viewer.is_authenticated:
         return 0
+    if getattr(viewer, "follows_fans", None) in (False, 0):
+        return 0  # loaded with the user (relcommerce.auth_backends): they follow no fan
     statuses = [str(status) for status in SHOWN_STATUSES]
     row = sql.one(  # on every product page a fan sees (core/sql.py)
         f"SELECT COUNT(*) FROM {sql.table(FanFollow)} ff"  # noqa: S608 (see core/sql.py)

@@ -1,4 +1,4 @@
-"""The signed-in user loads with what every header shows, in one plain ORM query."""
+"""The signed-in user loads with what every header shows, in one query."""
 
 import pytest
 
@@ -29,6 +29,20 @@ def test_a_user_without_a_profile_or_cart(django_assert_num_queries):
         user = UserBackend().get_user(fan.pk)
         assert user == fan and user.cart_units == 0
         assert not hasattr(user, "creator_profile")
+        assert not user.follows_fans
+
+
+def test_the_user_says_whether_they_follow_any_fan_and_how_many_notifications_wait():
+    from creators.models import EngagementEvent, EventKind, Notification
+    from tests.factories import FanFollowFactory
+
+    fan = UserFactory()
+    FanFollowFactory(follower=fan)
+    for _ in range(2):
+        event = EngagementEvent.objects.create(kind=EventKind.FOLLOW, actor=UserFactory())
+        Notification.objects.create(recipient=fan, event=event, kind=event.kind)
+    user = UserBackend().get_user(fan.pk)
+    assert user.follows_fans and user.bell_unread == 2
 
 
 def test_unknown_inactive_and_malformed_ids_give_no_user():
