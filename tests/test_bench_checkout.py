@@ -87,3 +87,15 @@ p95_us 4250
 
     assert (result.p50_ms, result.p95_ms, result.p99_ms) == (1.5, 4.25, 12.0)
     assert result.rps == 800.0 and result.requests == 4000
+
+
+def test_a_new_report_keeps_the_hand_written_comparisons_after_its_introduction(tmp_path):
+    from tests.bench.bench import KEPT_END, KEPT_START, with_kept_comparisons
+
+    out = tmp_path / "benchmarks.md"
+    kept = f"{KEPT_START}\n## Before and after issue 15\n| page | before | after |\n{KEPT_END}"
+    out.write_text(f"# Benchmarks\n\nIntro.\n{kept}\n\n## Last run — old\n\nold rows\n")
+    report = with_kept_comparisons("# Benchmarks\n\nIntro.\n\n## Last run — new\n\nrows\n", out)
+    assert report.index("Before and after issue 15") < report.index("## Last run — new")
+    assert "old rows" not in report and report.count(KEPT_START) == 1
+    assert with_kept_comparisons("# Benchmarks\n", tmp_path / "none.md") == "# Benchmarks\n"

@@ -709,11 +709,26 @@ def run(cfg) -> None:
     )
     out = Path(cfg.out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(report)
+    out.write_text(with_kept_comparisons(report, out))
     print(f"bench: wrote {out.relative_to(ROOT) if out.is_relative_to(ROOT) else out}")
 
 
 # --- The report -----------------------------------------------------------------------
+
+KEPT_START, KEPT_END = "<!-- kept by make bench -->", "<!-- /kept by make bench -->"
+
+
+def with_kept_comparisons(report: str, out: Path) -> str:
+    """The new report with the previous file's kept part (before/after comparisons of
+    past changes, written by hand between the markers) right after the introduction."""
+    previous = out.read_text() if out.exists() else ""
+    start, end = previous.find(KEPT_START), previous.find(KEPT_END)
+    if start < 0 or end < start:
+        return report
+    kept = previous[start : end + len(KEPT_END)]
+    intro, marker, rest = report.partition("\n## Last run")
+    return f"{intro}{kept}\n{marker}{rest}" if marker else f"{report}\n{kept}\n"
+
 
 INTRO = """\
 # Benchmarks
