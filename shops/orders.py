@@ -277,13 +277,14 @@ BUYER_ORDERS_PER_PAGE = 20
 
 
 def order_page_for_buyer(*, user: User, page_number) -> Page:
-    """One page of the fan's orders, newest first, with their items: the page with shop
-    and creator joined, and the items. Most fans have one page of orders, so the first
-    page reads one row more than it shows: when that row isn't there, it has counted
-    them all and no COUNT is asked (a longer history adds it)."""
+    """One page of the fan's orders, newest first, with their items: the page with its
+    shops joined (the list shows the shop's name), and the items. Most fans have one
+    page of orders, so the first page reads one row more than it shows: when that row
+    isn't there, it has counted them all and no COUNT is asked (a longer history adds
+    it)."""
     orders = (
         Order.objects.filter(buyer_id=user.pk)
-        .select_related("shop__creator")
+        .select_related("shop")
         .prefetch_related("items")
         .order_by("-created_at", "-id")
     )
