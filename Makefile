@@ -5,18 +5,28 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install install-dev lint format worker beat bench clean
+.PHONY: run test install install-dev lock lint format worker beat bench clean
 
-# Reinstall only when pyproject.toml changes.
-$(VENV)/.installed: pyproject.toml
+# Installs come from the lock files (exact versions, with hashes: `make lock` writes them
+# from pyproject.toml); reinstall only when one of them changes.
+$(VENV)/.installed: pyproject.toml requirements.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e .
+	$(PY) -m pip install --quiet --require-hashes -r requirements.lock
+	$(PY) -m pip install --quiet --no-deps -e .
 	touch $@
 
-$(VENV)/.installed-dev: $(VENV)/.installed
-	$(PY) -m pip install --quiet -e ".[dev]"
+$(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.lock
+	$(PY) -m pip install --quiet --require-hashes -r requirements-dev.lock
 	touch $@
+
+# After changing dependencies in pyproject.toml: pin them again (the dev lock keeps every
+# version the runtime lock chose).
+lock: install-dev
+	$(VENV)/bin/uv pip compile pyproject.toml --quiet --python-version 3.11 --generate-hashes \
+		--custom-compile-command "make lock" -o requirements.lock
+	$(VENV)/bin/uv pip compile pyproject.toml --quiet --python-version 3.11 --generate-hashes \
+		--extra dev -c requirements.lock --custom-compile-command "make lock" -o requirements-dev.lock
 
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev

@@ -387,7 +387,9 @@ def test_dockerfile_builds_a_non_root_image_with_collected_static_files():
     keywords = [keyword for keyword, _ in instructions]
     assert instructions[0] == ("FROM", "python:3.11-slim")
     runs = [args for keyword, args in instructions if keyword == "RUN"]
-    assert any(re.search(r"\bpip install \.(\s|$)", run) for run in runs)
+    assert any(re.search(r"\bpip install --no-deps \.(\s|$)", run) for run in runs)
+    # Dependencies come from the lock file, checked against its hashes (tests/test_lock_files.py).
+    assert any("--require-hashes -r requirements.lock" in run for run in runs)
 
     collect = next(run for run in runs if "collectstatic" in run)
     # Production settings load only with a secret and hosts; the dummies are for this step.
