@@ -142,6 +142,22 @@ def _everyone_told_once(event, followers) -> bool:
     )
 
 
+def _await_everyone_told(stack, event, followers, *, since: float, what: str) -> float:
+    """Wait out the promise counted from `since`; the seconds it took."""
+    told = _wait(
+        lambda: _everyone_told_once(event, followers),
+        timeout=PROMISE - (time.monotonic() - since),
+        step=1,
+        tick=stack.supervise,
+    )
+    recovered = time.monotonic() - since
+    assert told, (
+        f"{_bell(event).count()} of {FOLLOWERS} told, chunks {_chunks_done(event)}, "
+        f"{recovered:.0f} s after {what} (promise {PROMISE:.0f} s)\n{stack.tail()}"
+    )
+    return recovered
+
+
 def _assert_exactly_one_each(event, followers):
     rows = list(_bell(event).values_list("recipient_id", flat=True))
     assert len(rows) == len(set(rows)) == len(followers), (len(rows), len(set(rows)))
@@ -170,17 +186,7 @@ def test_a_worker_sigkilled_mid_fan_out_is_recovered_by_the_sweeper_exactly_once
         # A new worker starts 3 s later; beat keeps sweeping on its schedule.
         time.sleep(3)
         stack.worker = stack.start_worker()
-        told = _wait(
-            lambda: _everyone_told_once(event, followers),
-            timeout=PROMISE - (time.monotonic() - killed_at),
-            step=1,
-            tick=stack.supervise,
-        )
-        recovered = time.monotonic() - killed_at
-        assert told, (
-            f"{_bell(event).count()} of {FOLLOWERS} told, chunks {_chunks_done(event)}, "
-            f"{recovered:.0f} s after the kill (promise {PROMISE:.0f} s)\n{stack.tail()}"
-        )
+        recovered = _await_everyone_told(stack, event, followers, since=killed_at, what="the kill")
         print(f"recovered {recovered:.0f} s after the kill ({held} message(s) held)")
         _assert_exactly_one_each(event, followers)
         dispatched_at = EngagementEvent.objects.get(pk=event.pk).dispatched_at
@@ -230,16 +236,8 @@ def test_redis_killed_and_restarted_empty_mid_fan_out_loses_nothing(
         assert 0 < done < total, f"{done} of {total} chunks done when Redis died"
 
         # Then the sweeper re-enqueues what is owed, and every follower is told once.
-        told = _wait(
-            lambda: _everyone_told_once(event, followers),
-            timeout=PROMISE - (time.monotonic() - restarted_at),
-            step=1,
-            tick=stack.supervise,
-        )
-        recovered = time.monotonic() - restarted_at
-        assert told, (
-            f"{_bell(event).count()} of {FOLLOWERS} told, chunks {_chunks_done(event)}, "
-            f"{recovered:.0f} s after the restart (promise {PROMISE:.0f} s)\n{stack.tail()}"
+        recovered = _await_everyone_told(
+            stack, event, followers, since=restarted_at, what="the restart"
         )
         print(f"recovered {recovered:.0f} s after Redis restarted ({stack.restarts} restarts)")
         time.sleep(2)

@@ -40,6 +40,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+from tests.bench.report import append_section
 from tests.workers import ROOT, celery_beat, celery_worker
 
 QUEUES = "default,events,fanout,email,rollups"
@@ -372,9 +373,7 @@ def main() -> int:
         ),
         "",
     ]
-    with open(args.out, "a", encoding="utf-8") as out:
-        out.write("\n".join(lines))
-    print("\n".join(lines))
+    append_section(args.out, lines)
     return 0
 
 

@@ -37,6 +37,7 @@ import time
 from datetime import UTC, datetime
 from decimal import Decimal
 
+from tests.bench.report import append_section
 from tests.workers import ROOT, celery_worker
 
 QUEUES = "default,events,fanout,email,rollups"
@@ -320,9 +321,7 @@ def main() -> int:  # noqa: C901 (one linear script)
         f"| Probes not shown within 120 s | {missed} |",
         "",
     ]
-    with open(args.out, "a", encoding="utf-8") as out:
-        out.write("\n".join(lines))
-    print("\n".join(lines))
+    append_section(args.out, lines)
     return 0
 
 

@@ -31,6 +31,7 @@ import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 
+from tests.bench.report import append_section
 from tests.workers import ROOT
 
 TARGET_BACKFILL, TARGET_HOURLY = 60.0, 2.0
@@ -262,9 +263,7 @@ def main() -> int:
         'turned; see docs/metrics.md, "Roll-up".',
         "",
     ]
-    with open(args.out, "a", encoding="utf-8") as out:
-        out.write("\n".join(lines))
-    print("\n".join(lines))
+    append_section(args.out, lines)
     return 0
 
 

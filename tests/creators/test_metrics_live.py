@@ -23,6 +23,7 @@ from creators import dashboard, rollup, tasks
 from creators.models import CreatorMetricsDay, EngagementEvent, EventKind, MetricsWatermark
 from tests.creators.metrics_events import comment, creator_reply, event, follow, order, review
 from tests.creators.test_metrics_incremental import (
+    ZONES,
     History,
     _assert_same,
     _full_recompute,
@@ -32,7 +33,6 @@ from tests.factories import CreatorProfileFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 K = EventKind
-ZONES = ["UTC", "America/New_York", "Asia/Kolkata", "Pacific/Auckland"]
 # 03:40 UTC on 7 March 2026: 22:40 the evening before in New York, 16:40 in Auckland,
 # 09:10 in Kolkata. Steps of minutes to an hour go past midnight in New York (05:00 UTC)
 # and, with the US clocks going forward on the 8th, across the daylight-saving change.

@@ -67,6 +67,20 @@ def lost(monkeypatch):
 
 
 @pytest.fixture
+def publish_losing_chunks(lost, django_capture_on_commit_callbacks):
+    """Publish a post whose fan-out chunks are planned but whose messages the broker loses."""
+
+    def publish(creator):
+        restore = lost(notifications_fanout_chunk_task)
+        with django_capture_on_commit_callbacks(execute=True):
+            event = post_published_recorded(creator=creator)
+        restore()
+        return event
+
+    return publish
+
+
+@pytest.fixture
 def immediate_follow_email(creator):
     NotificationPreference.objects.create(
         user=creator.user, topic="follows", email_mode="immediate"
@@ -77,14 +91,11 @@ def immediate_follow_email(creator):
 
 
 def test_an_event_is_dispatched_only_when_its_last_chunk_is_done(
-    creator, settings, lost, django_capture_on_commit_callbacks
+    creator, settings, publish_losing_chunks
 ):
     settings.NOTIFY_FANOUT_CHUNK = 4
     _followers(creator, 10)
-    restore = lost(notifications_fanout_chunk_task)
-    with django_capture_on_commit_callbacks(execute=True):
-        event = post_published_recorded(creator=creator)
-    restore()
+    event = publish_losing_chunks(creator)
     event.refresh_from_db()
     chunks = list(FanoutChunk.objects.filter(event=event).order_by("after"))
     # Planned (three chunks recorded), not dispatched: the chunks are owed.
@@ -143,14 +154,11 @@ def test_a_rolled_back_action_leaves_no_event_chunk_or_notification(
 
 
 def test_a_chunk_that_fails_midway_writes_nothing_and_is_done_by_its_retry(
-    creator, settings, lost, django_capture_on_commit_callbacks
+    creator, settings, publish_losing_chunks
 ):
     settings.NOTIFY_FANOUT_CHUNK = 100
     _followers(creator, 6)
-    restore = lost(notifications_fanout_chunk_task)
-    with django_capture_on_commit_callbacks(execute=True):
-        event = post_published_recorded(creator=creator)
-    restore()
+    event = publish_losing_chunks(creator)
     chunk = FanoutChunk.objects.get(event=event)
     args = {"event_id": event.pk, "after": chunk.after, "upto": chunk.upto}
     with (
@@ -169,14 +177,11 @@ def test_a_chunk_that_fails_midway_writes_nothing_and_is_done_by_its_retry(
 
 
 def test_a_chunk_task_run_twice_writes_once_and_a_late_copy_changes_nothing(
-    creator, settings, lost, django_capture_on_commit_callbacks
+    creator, settings, publish_losing_chunks
 ):
     settings.NOTIFY_FANOUT_CHUNK = 100
     _followers(creator, 5)
-    restore = lost(notifications_fanout_chunk_task)
-    with django_capture_on_commit_callbacks(execute=True):
-        event = post_published_recorded(creator=creator)
-    restore()
+    event = publish_losing_chunks(creator)
     chunk = FanoutChunk.objects.get(event=event)
     args = (event.pk, chunk.after, chunk.upto)
     notifications_fanout_chunk_task.delay(*args)
@@ -190,14 +195,9 @@ def test_a_chunk_task_run_twice_writes_once_and_a_late_copy_changes_nothing(
     assert _bell(event).count() == 5 and not _bell(event).filter(recipient=late).exists()
 
 
-def test_a_stray_chunk_message_without_a_chunk_row_writes_nothing(
-    creator, lost, django_capture_on_commit_callbacks
-):
+def test_a_stray_chunk_message_without_a_chunk_row_writes_nothing(creator, publish_losing_chunks):
     fans = _followers(creator, 3)
-    restore = lost(notifications_fanout_chunk_task)
-    with django_capture_on_commit_callbacks(execute=True):
-        event = post_published_recorded(creator=creator)  # one chunk (0, last] planned
-    restore()
+    event = publish_losing_chunks(creator)  # one chunk (0, last] planned
     notifications_fanout_chunk_task.delay(event.pk, fans[0].pk, fans[-1].pk)  # no such chunk
     assert not _bell(event).exists()
     notifications_fanout_chunk_task.delay(event.pk, 0, fans[-1].pk)
@@ -341,13 +341,10 @@ def test_the_sweeper_re_enqueues_lost_chunks_and_emails_but_not_fresh_ones(
 
 
 def test_the_sweeper_finishes_an_event_whose_last_piece_died_before_finishing_it(
-    creator, settings, lost, django_capture_on_commit_callbacks
+    creator, settings, publish_losing_chunks
 ):
     _followers(creator, 4)
-    restore = lost(notifications_fanout_chunk_task)
-    with django_capture_on_commit_callbacks(execute=True):
-        event = post_published_recorded(creator=creator)
-    restore()
+    event = publish_losing_chunks(creator)
     chunk = FanoutChunk.objects.get(event=event)
     with mock.patch.object(outbox, "event_finish_if_done"):  # the process died right there
         notifications.notifications_fanout_chunk(
@@ -377,14 +374,11 @@ def test_the_sweeper_dispatches_an_event_the_broker_lost(creator, lost):
 
 
 def test_the_backlog_counts_and_ages_each_kind_of_owed_work(
-    creator, settings, lost, django_assert_max_num_queries, django_capture_on_commit_callbacks
+    creator, settings, django_assert_max_num_queries, publish_losing_chunks
 ):
     settings.NOTIFY_FANOUT_CHUNK = 2
     _followers(creator, 5)
-    restore = lost(notifications_fanout_chunk_task)
-    with django_capture_on_commit_callbacks(execute=True):
-        post_published_recorded(creator=creator)
-    restore()
+    publish_losing_chunks(creator)
     _age(FanoutChunk.objects.all(), timedelta(minutes=20))
     # One query per kind of work (events, chunks, emails), each over its partial index.
     with django_assert_max_num_queries(3):
@@ -396,17 +390,14 @@ def test_the_backlog_counts_and_ages_each_kind_of_owed_work(
 
 
 def test_healthz_reports_the_outbox_and_degrades_past_the_threshold(
-    client, creator, settings, lost, django_capture_on_commit_callbacks
+    client, creator, settings, publish_losing_chunks
 ):
     body = client.get("/healthz").json()
     assert body["checks"]["outbox"] == "ok"
     assert body["outbox"]["chunks"] == {"count": 0, "capped": False, "oldest_seconds": None}
 
     _followers(creator, 3)
-    restore = lost(notifications_fanout_chunk_task)
-    with django_capture_on_commit_callbacks(execute=True):
-        post_published_recorded(creator=creator)
-    restore()
+    publish_losing_chunks(creator)
     body = client.get("/healthz").json()
     assert body["status"] == "ok" and body["outbox"]["chunks"]["count"] == 1  # fresh
 
@@ -420,14 +411,11 @@ def test_healthz_reports_the_outbox_and_degrades_past_the_threshold(
 
 
 def test_outbox_status_shows_the_backlog_and_requeue_delivers_it_now(
-    creator, settings, lost, capsys, django_capture_on_commit_callbacks
+    creator, settings, capsys, publish_losing_chunks
 ):
     settings.NOTIFY_FANOUT_CHUNK = 2
     _followers(creator, 5)
-    restore = lost(notifications_fanout_chunk_task)
-    with django_capture_on_commit_callbacks(execute=True):
-        event = post_published_recorded(creator=creator)
-    restore()
+    event = publish_losing_chunks(creator)
     call_command("outbox_status")
     out = capsys.readouterr().out
     assert "Outbox: ok" in out
@@ -518,14 +506,9 @@ def test_chunks_of_one_event_run_side_by_side_without_skipping_each_other(creato
     assert EngagementEvent.objects.get(pk=event.pk).dispatched_at is not None
 
 
-def test_staff_see_the_chunks_read_only_in_admin(
-    admin_client, creator, lost, django_capture_on_commit_callbacks
-):
+def test_staff_see_the_chunks_read_only_in_admin(admin_client, creator, publish_losing_chunks):
     _followers(creator, 2)
-    restore = lost(notifications_fanout_chunk_task)
-    with django_capture_on_commit_callbacks(execute=True):
-        post_published_recorded(creator=creator)
-    restore()
+    publish_losing_chunks(creator)
     response = admin_client.get("/admin/creators/fanoutchunk/", {"done_at__isnull": "True"})
     assert response.status_code == 200 and "1 fanout chunk" in response.text
     assert admin_client.get("/admin/creators/fanoutchunk/add/").status_code == 403
