@@ -168,6 +168,16 @@ def share_target_get(*, kind: str, target_id, viewer: User) -> Model:
     return target
 
 
+def share_target_is_public(target: Model) -> bool:
+    """Whether anyone may open the shared product's or post's page now (a list's own rules
+    are applied where it is shown)."""
+    if isinstance(target, Product):
+        return target.status == ProductStatus.PUBLISHED and target.shop.creator.user.is_active
+    if isinstance(target, Post):
+        return target.is_published and target.creator.is_active
+    return True
+
+
 def share_title(target: Model) -> str:
     """What the share panel and "Your shares" call a target: only words everyone may read.
 
@@ -176,12 +186,9 @@ def share_title(target: Model) -> str:
     public (back to draft, archived, its creator suspended) is not named at all.
     """
     if isinstance(target, Product):
-        creator = target.shop.creator
-        if target.status != ProductStatus.PUBLISHED or not creator.user.is_active:
-            return "A product no longer on sale"
-        return target.title
+        return target.title if share_target_is_public(target) else "A product no longer on sale"
     if isinstance(target, Post):
-        if not target.is_published or not target.creator.is_active:
+        if not share_target_is_public(target):
             return "A post no longer shown"
         name = target.creator.creator_profile.display_name
         if target.is_followers_only:

@@ -115,6 +115,10 @@ def account_shares(request):
             "link": link,
             "target": link.target,
             "title": referrals.share_title(link.target),
+            # No link to a page that is no longer public: its address names it.
+            "page_url": link.target.get_absolute_url()
+            if referrals.share_target_is_public(link.target)
+            else "",
             "url": request.build_absolute_uri(link.get_absolute_url()),
         }
         for link in page.object_list
