@@ -7,7 +7,7 @@ from reviews.models import Review
 
 
 def _fan_name(event: EngagementEvent) -> str:
-    # Never get_short_name(): without a name it is the start of the fan's email address.
+    # The public name: a short name would fall back to the start of the email address.
     return event.actor.public_name if event.actor else "A fan"
 
 
