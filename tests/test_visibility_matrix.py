@@ -27,7 +27,13 @@ from creators.models import Comment, FanFollow, PostStatus, PostVisibility
 from shops import lists, referrals
 from shops.models import ProductStatus
 from tests.access import World, app_routes, world
-from tests.factories import FanProfileFactory, PostFactory, ProductFactory, ReviewFactory
+from tests.factories import (
+    FanProfileFactory,
+    PostFactory,
+    ProductFactory,
+    ReviewFactory,
+    paid_order_of,
+)
 from tests.test_authorization_matrix import MATRIX, Owned, SignedIn
 
 pytestmark = pytest.mark.django_db
@@ -63,6 +69,11 @@ def secrets(w: World) -> None:
     o["secret_item"] = w.list.items.get(product=draft)
     o["secret_link"] = referrals.share_link_get_or_create(sharer=w.stranger, target=draft)
     o["secret_review"] = ReviewFactory(product=draft, author=w.buyer)
+    # A public fan, followed by the stranger, shows the purchase of it on their profile.
+    tastemaker = FanProfileFactory(user__name="Pat Public", public_id="patpublic1")
+    FanFollow.objects.create(follower=w.stranger, followed=tastemaker.user)
+    paid_order_of(buyer=tastemaker.user, product=draft, show_on_profile=True)
+    o["tastemaker"] = tastemaker
     draft.status = ProductStatus.DRAFT
     draft.save(update_fields=["status"])
     o["secret_product"] = draft
@@ -254,7 +265,12 @@ VISIBILITY: dict[str, Names | NamesNone] = {
     "creators:follow": Names(
         lambda w: [_post(reverse("creators:follow", args=[w.ana.handle]), action="follow")]
     ),
-    "creators:fan_profile": Names(_private("creators:fan_profile")),
+    "creators:fan_profile": Names(
+        lambda w: (
+            _private("creators:fan_profile")(w)
+            + [_get(reverse("creators:fan_profile", args=[w.tastemaker.public_id]))]
+        )
+    ),
     "creators:fan_follow": Names(
         lambda w: (
             _private("creators:fan_follow", action="unfollow")(w)
@@ -342,6 +358,11 @@ def test_the_secrets_are_real(client):
         assert MARKERS[marker][0] in page
     page = ana.get(w.post.get_absolute_url()).content.decode()
     assert MARKERS["hidden comment"][0] in page  # the creator sees hidden comments
+    # Pat's shown purchase is real: it is on Pat's profile once the product is public again.
+    w.secret_product.status = ProductStatus.PUBLISHED
+    w.secret_product.save(update_fields=["status"])
+    page = client.get(reverse("creators:fan_profile", args=[w.tastemaker.public_id]))
+    assert MARKERS["draft product"][0] in page.content.decode()
     private = w.private_profile
     owner = client
     owner.force_login(private.user)
