@@ -87,6 +87,20 @@ def test_unpublished_products_cannot_be_saved(fan_client, fan, mug):
     )
 
 
+def test_a_saved_product_taken_back_to_draft_can_still_be_removed(fan_client, fan, mug):
+    """The fan saw it when it was public: the Saved page's Remove button keeps working."""
+    fan_client.post(toggle_url(mug), {"action": "save"})
+    mug.status = ProductStatus.DRAFT
+    mug.save()
+    saved_page = reverse("shops:saved")
+    response = fan_client.post(
+        toggle_url(mug), {"action": "unsave", "next": saved_page}, follow=True
+    )
+    assert response.redirect_chain[-1][0] == saved_page
+    assert "“Speckled mug” is no longer in your Saved list." in response.content.decode()
+    assert not SavedItem.objects.exists()
+
+
 def test_htmx_heart_on_the_product_page_and_on_a_card(fan_client, fan, mug):
     page = fan_client.get(mug.get_absolute_url()).content.decode()
     assert 'aria-pressed="false"' in page and "Save<span" in page
