@@ -25,7 +25,7 @@ from creators.models import (
     User,
 )
 from shops import lists
-from shops.models import Cart, CartLine, ProductStatus
+from shops.models import Cart, CartLine
 from tests.factories import (
     CheckoutFactory,
     CreatorProfileFactory,
@@ -153,7 +153,6 @@ def world() -> World:
     o["product"] = ProductFactory(shop=ana.shop, title="Ana's speckled mug")
     o["product_two"] = ProductFactory(shop=ana.shop)
     o["product_three"] = ProductFactory(shop=bob.shop)
-    o["draft"] = ProductFactory(shop=ana.shop, status=ProductStatus.DRAFT, published_at=None)
     o["post"] = PostFactory(creator=ana.user)
     o["comment"] = conversation.comment_create_on_post(
         author=buyer, post=o["post"], body="What glaze is this?"

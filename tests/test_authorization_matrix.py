@@ -49,7 +49,7 @@ class Owned:
     kwargs: Callable[[World], dict]
     # The row (or rows) a refused request must leave exactly as they were.
     row: Callable[[World], Model | QuerySet]
-    posts: tuple[dict, ...] = ({},)  # each POST action (empty: the route takes none)
+    posts: tuple[dict, ...] = ({},)  # each POST action; a GET-only page gets a bare POST
     get: bool = True  # whether GET shows something (else the route is POST only)
 
 
@@ -98,7 +98,7 @@ MATRIX: dict[str, Public | SignedIn | Owned] = {
     ),
     "shops:checkout": SignedIn("the fan's own cart, checked out"),
     "shops:checkout_done": Owned(
-        "fan", lambda w: {"key": w.checkout.idempotency_key}, lambda w: w.checkout, posts=()
+        "fan", lambda w: {"key": w.checkout.idempotency_key}, lambda w: w.checkout
     ),
     "shops:studio_products": SignedIn("the creator's own products"),
     "shops:product_create": SignedIn("a product in the creator's own shop"),
@@ -115,12 +115,12 @@ MATRIX: dict[str, Public | SignedIn | Owned] = {
     "shops:product": Public("a published product's page; drafts only for the owner"),
     "shops:product_question": Public(ANYONE_CAN_INTERACT),
     "shops:order_list": SignedIn("the fan's own orders"),
-    "shops:order_detail": Owned("fan", _number, lambda w: w.order, posts=()),
+    "shops:order_detail": Owned("fan", _number, lambda w: w.order),
     "shops:order_cancel": Owned("fan", _number, lambda w: w.order),
     "shops:order_show": Owned("fan", _number, lambda w: w.order, posts=({"show": "1"},), get=False),
     "shops:studio_orders": SignedIn("the creator's own orders"),
     "shops:studio_orders_csv": SignedIn("the creator's own orders, as CSV"),
-    "shops:studio_order": Owned("creator", _number, lambda w: w.order, posts=()),
+    "shops:studio_order": Owned("creator", _number, lambda w: w.order),
     "shops:studio_order_action": Owned(
         "creator",
         _number,
@@ -225,7 +225,7 @@ MATRIX: dict[str, Public | SignedIn | Owned] = {
     ),
     "creators:comment_handled": Owned("creator", _comment, lambda w: w.comment, get=False),
     "creators:inbox": SignedIn("the creator's own Inbox"),
-    "creators:post_engagement": Owned("creator", _post, lambda w: w.post, posts=()),
+    "creators:post_engagement": Owned("creator", _post, lambda w: w.post),
     "creators:blocked": SignedIn("the creator's own blocks"),
     "creators:comment_feature": Owned(
         "creator", _comment, lambda w: w.featured, posts=({"action": "unfeature"},), get=False
