@@ -222,7 +222,7 @@ def post_visible_get(*, post_id, viewer: User) -> Post | None:
     if pk is None:
         return None
     post = (
-        _posts_with_author()
+        Post.objects.select_related("creator__creator_profile")
         .filter(pk=pk, creator__is_active=True, creator__creator_profile__isnull=False)
         .first()
     )
