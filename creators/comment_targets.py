@@ -14,12 +14,27 @@ from django.db import models
 from django.db.models import QuerySet
 
 _querysets: dict[type[models.Model], Callable[[], QuerySet]] = {}
+_is_public: dict[type[models.Model], Callable[[models.Model], bool]] = {}
 
 
-def register(model: type[models.Model], *, queryset: Callable[[], QuerySet]) -> None:
+def register(
+    model: type[models.Model],
+    *,
+    queryset: Callable[[], QuerySet],
+    is_public: Callable[[models.Model], bool],
+) -> None:
     """Let `model` be commented on; `queryset()` loads targets for display (get_absolute_url
-    and str() without further queries)."""
+    and str() without further queries); `is_public(target)` says whether anyone but its
+    owner may see its page (a draft product may not: its questions are not shown either)."""
     _querysets[model] = queryset
+    _is_public[model] = is_public
+
+
+def is_public(target: models.Model | None) -> bool:
+    """Whether fans may see `target`'s page (and so its questions); a missing target or an
+    unregistered model is not public."""
+    check = _is_public.get(type(target)) if target is not None else None
+    return check is not None and check(target)
 
 
 def is_registered(target: models.Model) -> bool:

@@ -13,7 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from core.http import is_htmx, login_redirect, safe_next
+from core.http import form_id, is_htmx, login_redirect, safe_next
 from core.ratelimits import Rate, rate_limit_consume, rate_limited
 from creators import conversation, engagement, moderation, selectors, threads
 from creators.models import Comment, Post, User
@@ -316,7 +316,7 @@ def studio_blocked(request):
     if profile is None:
         return start_selling_redirect(request)
     if request.method == "POST":
-        blocked = get_object_or_404(User, pk=request.POST.get("user") or 0)
+        blocked = get_object_or_404(User, pk=form_id(request.POST.get("user")) or 0)
         if moderation.block_delete(creator=request.user, blocked_id=blocked.pk):
             name = blocked.name or "The fan"
             messages.success(request, f"{name} can comment on your posts and products again.")

@@ -90,7 +90,7 @@ def _follow_limited(request, minutes: int):
         "creators/partials/fan_follow_button.html",
         {
             "fan": fan,
-            "person": fan.user,
+            "person": fan.user if fan.is_public else None,
             "following": selectors.fan_follow_exists(
                 follower=request.user, followed_id=fan.user_id
             ),
@@ -116,12 +116,14 @@ def fan_follow(request, public_id):
     next_url = safe_next(request, fallback)
     if not request.user.is_authenticated:
         return login_redirect(request, next_url)
+    # A profile made private is named nowhere, not even to someone who still has its link.
+    name = fan.user.name if fan.is_public else ""
     action, error, notice = follow_action(
         request,
         follow=lambda: fans.fan_follow_create(follower=request.user, followed=fan.user),
         unfollow=lambda: fans.fan_follow_delete(follower=request.user, followed=fan.user),
         followed=f"You follow {fan.user.name}: what they share appears in your feed.",
-        unfollowed=f"You no longer follow {fan.user.name or 'this fan'}.",
+        unfollowed=f"You no longer follow {name or 'this fan'}.",
     )
     if is_htmx(request):
         return render(
@@ -129,7 +131,7 @@ def fan_follow(request, public_id):
             "creators/partials/fan_follow_button.html",
             {
                 "fan": fan,
-                "person": fan.user,
+                "person": fan.user if fan.is_public else None,
                 "following": selectors.fan_follow_exists(
                     follower=request.user, followed_id=fan.user_id
                 ),

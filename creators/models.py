@@ -92,6 +92,13 @@ class User(AbstractUser):
     def get_full_name(self):
         return self.name or self.email
 
+    @property
+    def public_name(self) -> str:
+        """How a fan is shown to anyone else (a creator's dashboard, notifications): the
+        name they chose, or "A fan". Never the email address, nor a part of it: a fan
+        never agreed to show it (an order's buyer email is shown only on that order)."""
+        return self.name.strip() or "A fan"
+
     def get_short_name(self):
         return self.name.split(" ")[0] if self.name else self.email.split("@")[0]
 

@@ -47,7 +47,7 @@ def _describe_reply(event: EngagementEvent, recipient_id: int) -> notify.Descrip
     if event.kind == EventKind.CREATOR_REPLY and event.creator is not None:
         who = event.creator.display_name
     else:
-        who = (event.actor.name if event.actor else "") or "A fan"
+        who = event.actor.public_name if event.actor else "A fan"
     text = f"{who} replied to you: “{_excerpt(getattr(event.target, 'body', ''))}”"
     return notify.Description(text, _comment_url(event, reverse("creators:feed")))
 

@@ -7,6 +7,7 @@ from django.db.models.functions import Lower
 from django.http import Http404
 
 from core import sql
+from core.http import form_id
 from creators.handles import handle_key
 from creators.models import (
     Block,
@@ -210,6 +211,23 @@ def post_get_public(*, handle: str, post_id: int, viewer: User) -> Post:
     )
     if post is None or (not post.is_published and post.creator_id != viewer.pk):
         raise Http404("No post here.")
+    return post
+
+
+def post_visible_get(*, post_id, viewer: User) -> Post | None:
+    """The post behind an id from a form, by the post page's rules: published posts of
+    active creators for everyone, any status for the author; None otherwise (malformed
+    ids too). A followers-only post is returned: ask `post_can_view` before quoting it."""
+    pk = form_id(post_id)
+    if pk is None:
+        return None
+    post = (
+        Post.objects.select_related("creator__creator_profile")
+        .filter(pk=pk, creator__is_active=True, creator__creator_profile__isnull=False)
+        .first()
+    )
+    if post is None or (not post.is_published and post.creator_id != viewer.pk):
+        return None
     return post
 
 

@@ -194,7 +194,7 @@ def comment_get_for_creator(*, user: User, comment_id: int) -> Comment:
 def comment_get_visible(*, viewer: User, comment_id: int) -> Comment:
     """A comment the viewer may see (reply, like, report). Hidden ones only for the
     creator and staff; on unpublished posts only for the author, on followers-only posts
-    only for followers."""
+    only for followers; on another subject (a product) only while its page is public."""
     comment = _comment(comment_id).filter(creator__is_active=True).first()
     if comment is None:
         raise Http404("No comment here.")
@@ -202,6 +202,8 @@ def comment_get_visible(*, viewer: User, comment_id: int) -> Comment:
     if comment.is_hidden and not moderator:
         raise Http404("No comment here.")
     post = comment.post
+    if post is None and not moderator and not comment_targets.is_public(comment.target):
+        raise Http404("No comment here.")  # a question on a draft product names nothing
     if post is not None and not moderator:
         if not post.is_published:
             raise Http404("No comment here.")

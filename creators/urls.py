@@ -24,7 +24,7 @@ urlpatterns = [
     ),
     path("notifications/", notification_views.notification_list, name="notifications"),
     path(
-        "notifications/<int:notification_id>/read/",
+        "notifications/<id:notification_id>/read/",
         notification_views.notification_read,
         name="notification_read",
     ),
@@ -43,7 +43,7 @@ urlpatterns = [
     # Posts, follows and the feed
     path("feed/", post_views.feed_page, name="feed"),
     path("@<str:handle>/posts/", post_views.creator_posts, name="posts"),
-    path("@<str:handle>/posts/<int:post_id>/", post_views.post_detail, name="post"),
+    path("@<str:handle>/posts/<id:post_id>/", post_views.post_detail, name="post"),
     path("@<str:handle>/follow/", follow_views.follow, name="follow"),
     path("studio/followers/", follow_views.studio_followers, name="studio_followers"),
     path("account/following/", follow_views.account_following, name="account_following"),
@@ -60,32 +60,30 @@ urlpatterns += [
 # Comments, questions, replies, likes, reports and the creator's Inbox: comment_views.py
 urlpatterns += [
     path(
-        "@<str:handle>/posts/<int:post_id>/comments/",
+        "@<str:handle>/posts/<id:post_id>/comments/",
         comment_views.post_comment,
         name="post_comment",
     ),
-    path("@<str:handle>/posts/<int:post_id>/like/", comment_views.post_like, name="post_like"),
+    path("@<str:handle>/posts/<id:post_id>/like/", comment_views.post_like, name="post_like"),
+    path("@<str:handle>/posts/<id:post_id>/report/", comment_views.post_report, name="post_report"),
+    path("comments/<id:comment_id>/reply/", comment_views.comment_reply, name="comment_reply"),
+    path("comments/<id:comment_id>/edit/", comment_views.comment_edit, name="comment_edit"),
+    path("comments/<id:comment_id>/delete/", comment_views.comment_delete, name="comment_delete"),
+    path("comments/<id:comment_id>/like/", comment_views.comment_like, name="comment_like"),
+    path("comments/<id:comment_id>/report/", comment_views.comment_report, name="comment_report"),
     path(
-        "@<str:handle>/posts/<int:post_id>/report/", comment_views.post_report, name="post_report"
-    ),
-    path("comments/<int:comment_id>/reply/", comment_views.comment_reply, name="comment_reply"),
-    path("comments/<int:comment_id>/edit/", comment_views.comment_edit, name="comment_edit"),
-    path("comments/<int:comment_id>/delete/", comment_views.comment_delete, name="comment_delete"),
-    path("comments/<int:comment_id>/like/", comment_views.comment_like, name="comment_like"),
-    path("comments/<int:comment_id>/report/", comment_views.comment_report, name="comment_report"),
-    path(
-        "comments/<int:comment_id>/moderate/",
+        "comments/<id:comment_id>/moderate/",
         comment_views.comment_moderate,
         name="comment_moderate",
     ),
     path(
-        "comments/<int:comment_id>/handled/",
+        "comments/<id:comment_id>/handled/",
         comment_views.comment_handled,
         name="comment_handled",
     ),
     path("studio/inbox/", comment_views.studio_inbox, name="inbox"),
     path(
-        "studio/posts/<int:post_id>/engagement/",
+        "studio/posts/<id:post_id>/engagement/",
         comment_views.studio_post_engagement,
         name="post_engagement",
     ),
@@ -95,15 +93,15 @@ urlpatterns += [
 # Recognising fans: featuring, thank-you notes (recognition_views.py)
 urlpatterns += [
     path(
-        "comments/<int:comment_id>/feature/",
+        "comments/<id:comment_id>/feature/",
         recognition_views.comment_feature,
         name="comment_feature",
     ),
     path(
-        "studio/featured/<int:item_id>/remove/",
+        "studio/featured/<id:item_id>/remove/",
         recognition_views.featured_remove,
         name="featured_remove",
     ),
-    path("studio/fans/<int:fan_id>/thank/", recognition_views.thank_fan, name="thank_fan"),
+    path("studio/fans/<id:fan_id>/thank/", recognition_views.thank_fan, name="thank_fan"),
     path("account/thanks/", recognition_views.thank_you_notes, name="thank_you_notes"),
 ]

@@ -7,7 +7,8 @@ from reviews.models import Review
 
 
 def _fan_name(event: EngagementEvent) -> str:
-    return (event.actor.get_short_name() if event.actor else "") or "A fan"
+    # The public name: a short name would fall back to the start of the email address.
+    return event.actor.public_name if event.actor else "A fan"
 
 
 def _url(event: EngagementEvent) -> str:

@@ -20,7 +20,7 @@ from shops.models import ShareLink
 def share_links_of(*, sharer: User) -> QuerySet[ShareLink]:
     """The fan's links, newest first, with what each points at (one query per page)."""
     return ShareLink.objects.filter(sharer=sharer).select_related(
-        "product__shop__creator", "post__creator__creator_profile", "creator"
+        "product__shop__creator__user", "post__creator__creator_profile", "creator"
     )
 
 

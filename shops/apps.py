@@ -38,10 +38,12 @@ class ShopsConfig(AppConfig):
 
         # Fans ask questions on products: creators' comments point at them generically.
         from creators import comment_targets
-        from shops.models import Product
+        from shops.models import Product, ProductStatus
 
         comment_targets.register(
-            Product, queryset=lambda: Product.objects.select_related("shop__creator")
+            Product,
+            queryset=lambda: Product.objects.select_related("shop__creator"),
+            is_public=lambda product: product.status == ProductStatus.PUBLISHED,
         )
 
         _fill_creators_pages()

@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Prefetch, Sum
 from django.http import Http404
 
+from core.http import form_id
 from creators.models import User
 from shops.models import Cart, CartLine, Product, ProductImage, ProductStatus, Shop
 from shops.shipping import free_shipping_gap, shipping_cost
@@ -60,19 +61,24 @@ def cart_item_count(request) -> int:
 # --- Changing the cart ----------------------------------------------------------------
 
 
+NOT_FOR_SALE = "That product is not for sale."
+
+
 def _buyable(product_id) -> Product:
-    try:
-        product_id = int(product_id)
-    except (TypeError, ValueError):
-        raise ValidationError("That product does not exist.", code="no_product") from None
-    product = Product.objects.select_related("shop__creator__user").filter(pk=product_id).first()
+    """The published product behind a form's id. A draft, an archived product, one of a
+    suspended creator and an id that names nothing all get the same message, which names
+    no product: a POSTed id must not reveal a title its page would not show."""
+    pk = form_id(product_id)
+    product = (
+        Product.objects.select_related("shop__creator__user")
+        .filter(pk=pk, status=ProductStatus.PUBLISHED, shop__creator__user__is_active=True)
+        .first()
+        if pk is not None
+        else None
+    )
     if product is None:
-        raise ValidationError("That product does not exist.", code="no_product")
-    if (
-        product.status != ProductStatus.PUBLISHED
-        or not product.shop.is_open
-        or not product.shop.creator.user.is_active
-    ):
+        raise ValidationError(NOT_FOR_SALE, code="no_product")
+    if not product.shop.is_open:  # the page is public: its title may be named
         raise ValidationError(
             "“%(title)s” is not for sale any more.",
             code="unavailable",

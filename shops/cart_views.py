@@ -31,6 +31,9 @@ def _back(request, default="shops:cart"):
 @require_POST
 @rate_limited("cart_write", "300/h")
 def cart_add(request):
+    """Add a product by the id a form posts. A refusal names the product only when its
+    page is public (never a draft's title), and leaves no cart behind."""
+    had_cart = carts.SESSION_KEY in request.session
     try:
         quantity = carts.parse_quantity(request.POST.get("quantity", "1"))
         with transaction.atomic():
@@ -39,6 +42,8 @@ def cart_add(request):
                 cart=cart, product_id=request.POST.get("product"), quantity=quantity
             )
     except ValidationError as exc:
+        if not had_cart:  # the visitor's new cart was rolled back with the line
+            request.session.pop(carts.SESSION_KEY, None)
         messages.error(request, " ".join(exc.messages))
         return _back(request)
     messages.success(request, f"“{line.product.title}” is in your cart ({line.quantity}).")

@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from core.http import login_redirect
+from core.http import form_id, login_redirect
 from core.ratelimits import rate_limited
 from creators.report_views import report_page
 from shops import lists, referrals
@@ -26,10 +26,9 @@ LISTS_PER_PAGE = 25
 
 
 def _product_on_sale(product_id) -> Product:
-    try:
-        pk = int(product_id)
-    except (TypeError, ValueError):
-        raise Http404("No such product.") from None
+    pk = form_id(product_id)
+    if pk is None:
+        raise Http404("No such product.")
     product = (
         Product.objects.filter(pk=pk)
         .filter(lists.visible_product_q())

@@ -39,11 +39,15 @@ from django.db.models import F, Model
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import strip_tags
+from django.utils.text import Truncator
 
+from core.http import form_id
 from core.ratelimits import Rate, rate_limit_consume
+from creators import selectors as creator_selectors
 from creators.events import event_record
 from creators.models import CreatorProfile, EventKind, Post, PostStatus, User
-from shops import lists
+from shops import lists, selectors
 from shops.models import SHARE_TARGETS, Order, Product, ProductStatus, ShareLink, TastemakerList
 
 CODE_ALPHABET = string.digits + string.ascii_letters  # base62
@@ -143,30 +147,55 @@ def share_link_for_code(code: str) -> ShareLink:
 
 def share_target_get(*, kind: str, target_id, viewer: User) -> Model:
     """What a fan may share: a published product or post of an active creator, or a
-    public tastemaker list (anything else is a 404, like the page itself)."""
-    try:
-        pk = int(target_id)
-    except (TypeError, ValueError):
-        raise Http404("Nothing to share.") from None
+    public tastemaker list, found by the rules of the page that shows it (the product
+    page, the post page, the list page). Anything else — a draft, a scheduled post, an
+    unknown or malformed id — is a 404, like the page itself. A followers-only post is
+    shareable (its page shows everyone a teaser) but is never quoted: see `share_title`."""
+    target = None
     if kind == "product":
-        target = (
-            Product.objects.select_related("shop__creator__user")
-            .filter(pk=pk, status=ProductStatus.PUBLISHED, shop__creator__user__is_active=True)
-            .first()
-        )
+        product = selectors.product_visible_get(product_id=target_id, viewer=viewer)
+        if product is not None and product.status == ProductStatus.PUBLISHED:
+            target = product
     elif kind == "post":
-        target = (
-            Post.objects.select_related("creator__creator_profile")
-            .filter(pk=pk, status=PostStatus.PUBLISHED, creator__is_active=True)
-            .first()
-        )
+        post = creator_selectors.post_visible_get(post_id=target_id, viewer=viewer)
+        if post is not None and post.is_published:
+            target = post
     elif kind == "list":
-        target = lists.list_public_or_none(list_id=pk)
-    else:
-        target = None
+        pk = form_id(target_id)
+        target = lists.list_public_or_none(list_id=pk) if pk is not None else None
     if target is None:
         raise Http404("Nothing to share.")
     return target
+
+
+def share_target_is_public(target: Model) -> bool:
+    """Whether anyone may open the shared product's or post's page now (a list's own rules
+    are applied where it is shown)."""
+    if isinstance(target, Product):
+        return target.status == ProductStatus.PUBLISHED and target.shop.creator.user.is_active
+    if isinstance(target, Post):
+        return target.is_published and target.creator.is_active
+    return True
+
+
+def share_title(target: Model) -> str:
+    """What the share panel and "Your shares" call a target: only words everyone may read.
+
+    The title travels (an email subject, a post's text) to people who may not follow the
+    creator, so a followers-only post is never quoted; a product or post that is no longer
+    public (back to draft, archived, its creator suspended) is not named at all.
+    """
+    if isinstance(target, Product):
+        return target.title if share_target_is_public(target) else "A product no longer on sale"
+    if isinstance(target, Post):
+        if not share_target_is_public(target):
+            return "A post no longer shown"
+        name = target.creator.creator_profile.display_name
+        if target.is_followers_only:
+            return f"A post for {name}’s followers"
+        text = Truncator(strip_tags(target.body_html)).words(12)
+        return f"{name}: {text}" if text else f"A post by {name}"
+    return str(target)
 
 
 @dataclass(frozen=True)

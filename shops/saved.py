@@ -53,6 +53,14 @@ def saved_add(*, user: User, product_id: int) -> bool:
     return created
 
 
+def saved_product_of(*, user: User, product_id: int) -> Product | None:
+    """A product on the fan's Saved list, whatever its state now (None if not there)."""
+    item = SavedItem.objects.filter(user=user, product_id=product_id).select_related(
+        "product__shop__creator__user"
+    )
+    return next((row.product for row in item[:1]), None)
+
+
 def saved_remove(*, user: User, product_id: int) -> bool:
     """Take a product off the fan's Saved list (whatever its state now)."""
     with transaction.atomic():

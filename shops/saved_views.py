@@ -4,12 +4,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import Http404
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from core.http import is_htmx, login_redirect, safe_next
 from core.ratelimits import rate_limited
-from shops import saved
+from shops import saved, selectors
 from shops.models import Product
 
 SAVED_PER_PAGE = 24
@@ -31,10 +32,22 @@ def _heart(request, *, product: Product, is_saved: bool, next_url: str, error=""
     return render(request, "shops/partials/save_button.html", {**context, "size": "large"})
 
 
+def _product_or_404(request, product_id) -> Product:
+    """The product behind the heart, if this viewer may see it: its public page's rules,
+    or a product the fan saved (they may always take it off their list). Anything else is
+    a 404, so a guessed id names no draft, in the answer nor in a redirect to its page."""
+    product = selectors.product_visible_get(product_id=product_id, viewer=request.user)
+    if product is None and request.user.is_authenticated:
+        product = saved.saved_product_of(user=request.user, product_id=product_id)
+    if product is None:
+        raise Http404("No product.")
+    return product
+
+
 def _limited(request, minutes: int):
     if not is_htmx(request):
         return render(request, "rate_limited.html", {"retry_minutes": minutes}, status=429)
-    product = get_object_or_404(Product, pk=request.resolver_match.kwargs["product_id"])
+    product = _product_or_404(request, request.resolver_match.kwargs["product_id"])
     is_saved = product.pk in saved.saved_ids_among(user=request.user, product_ids=[product.pk])
     return _heart(
         request,
@@ -49,7 +62,7 @@ def _limited(request, minutes: int):
 @rate_limited("saved", SAVE_RATE, limited_response=_limited)
 def saved_toggle(request, product_id):
     """POST action=save|unsave. Visitors are sent to sign in and come back."""
-    product = get_object_or_404(Product.objects.select_related("shop__creator"), pk=product_id)
+    product = _product_or_404(request, product_id)
     next_url = safe_next(request, product.get_absolute_url())
     if not request.user.is_authenticated:
         return login_redirect(request, next_url)

@@ -6,6 +6,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet, Sum, prefetch_related
 from django.db.models.functions import Lower
 from django.http import Http404
 
+from core.http import form_id
 from creators.handles import handle_key
 from creators.models import User
 from shops.models import PostProduct, Product, ProductImage, ProductStatus, Shop
@@ -101,6 +102,26 @@ def product_get_public(*, handle: str, slug: str, user: User) -> Product:
     is_owner = user.is_authenticated and user.pk == product.shop.creator.user_id
     if product.status != ProductStatus.PUBLISHED and not is_owner:
         raise Http404("No product.")
+    return product
+
+
+def product_visible_get(*, product_id, viewer: User) -> Product | None:
+    """The product behind an id from a form, by the product page's rules: published
+    products of active creators for everyone, any status for the owner; None otherwise
+    (unknown or malformed ids too), so a caller cannot name a draft to someone else."""
+    pk = form_id(product_id)
+    if pk is None:
+        return None
+    product = (
+        Product.objects.select_related("shop__creator__user")
+        .filter(pk=pk, shop__creator__user__is_active=True)
+        .first()
+    )
+    if product is None:
+        return None
+    is_owner = viewer.is_authenticated and viewer.pk == product.shop.creator.user_id
+    if product.status != ProductStatus.PUBLISHED and not is_owner:
+        return None
     return product
 
 

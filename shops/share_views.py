@@ -10,33 +10,19 @@ from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import strip_tags
 from django.utils.http import urlencode
-from django.utils.text import Truncator
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from core.http import is_htmx
 from core.ratelimits import rate_limited
-from creators.models import Post
 from creators.selectors import creator_profile_of
 from shops import advocacy, referrals, selectors
-from shops.models import Product
 
 SHARES_PER_PAGE = 25
 ADVOCATES_PER_PAGE = 25
 ADVOCATE_PERIODS = {"30": 30, "90": 90, "all": None}
 SHARE_RATE = "120/h"
-
-
-def target_title(target) -> str:
-    if isinstance(target, Product):
-        return target.title
-    if isinstance(target, Post):
-        profile = target.creator.creator_profile
-        text = Truncator(strip_tags(target.body_html)).words(12)
-        return f"{profile.display_name}: {text}" if text else f"A post by {profile.display_name}"
-    return str(target)
 
 
 def share_targets(url: str, title: str) -> list[tuple[str, str]]:
@@ -55,7 +41,7 @@ def share_targets(url: str, title: str) -> list[tuple[str, str]]:
 
 def share_panel_context(request, *, kind: str, target, link=None) -> dict:
     """What the panel shows: the fan's own link, or (signed out) the page's address."""
-    title = target_title(target)
+    title = referrals.share_title(target)
     page_url = target.get_absolute_url()
     url = request.build_absolute_uri(link.get_absolute_url() if link else page_url)
     return {
@@ -128,7 +114,11 @@ def account_shares(request):
         {
             "link": link,
             "target": link.target,
-            "title": target_title(link.target),
+            "title": referrals.share_title(link.target),
+            # No link to a page that is no longer public: its address names it.
+            "page_url": link.target.get_absolute_url()
+            if referrals.share_target_is_public(link.target)
+            else "",
             "url": request.build_absolute_uri(link.get_absolute_url()),
         }
         for link in page.object_list

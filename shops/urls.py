@@ -18,7 +18,7 @@ urlpatterns = [
     path("open-shop/", views.open_shop, name="open"),
     path("cart/", cart_views.cart_detail, name="cart"),
     path("cart/add/", cart_views.cart_add, name="cart_add"),
-    path("cart/lines/<int:line_id>/", cart_views.cart_line, name="cart_line"),
+    path("cart/lines/<id:line_id>/", cart_views.cart_line, name="cart_line"),
     path("checkout/", checkout_views.checkout, name="checkout"),
     path("checkout/done/<uuid:key>/", checkout_views.checkout_done, name="checkout_done"),
     path("studio/shop/", views.studio_products, name="studio_products"),
@@ -55,8 +55,8 @@ urlpatterns += [
 urlpatterns += [
     path("studio/posts/", post_views.studio_posts, name="studio_posts"),
     path("studio/posts/new/", post_views.post_create, name="post_create"),
-    path("studio/posts/<int:post_id>/edit/", post_views.post_edit, name="post_edit"),
-    path("studio/posts/<int:post_id>/delete/", post_views.post_delete, name="post_delete"),
+    path("studio/posts/<id:post_id>/edit/", post_views.post_edit, name="post_edit"),
+    path("studio/posts/<id:post_id>/delete/", post_views.post_delete, name="post_delete"),
 ]
 
 # Share links and advocacy: shops/share_views.py
@@ -74,18 +74,18 @@ urlpatterns += [
     path("lists/", list_views.lists_discover, name="lists_discover"),
     path("lists/new/", list_views.list_create, name="list_create"),
     path("lists/add/", list_views.list_add_product, name="list_add_product"),
-    path("lists/<int:list_id>/", list_views.list_detail, name="list_detail"),
-    path("lists/<int:list_id>/edit/", list_views.list_edit, name="list_edit"),
-    path("lists/<int:list_id>/delete/", list_views.list_delete, name="list_delete"),
-    path("lists/<int:list_id>/follow/", list_views.list_follow, name="list_follow"),
-    path("lists/<int:list_id>/report/", list_views.list_report, name="list_report"),
+    path("lists/<id:list_id>/", list_views.list_detail, name="list_detail"),
+    path("lists/<id:list_id>/edit/", list_views.list_edit, name="list_edit"),
+    path("lists/<id:list_id>/delete/", list_views.list_delete, name="list_delete"),
+    path("lists/<id:list_id>/follow/", list_views.list_follow, name="list_follow"),
+    path("lists/<id:list_id>/report/", list_views.list_report, name="list_report"),
     path(
-        "lists/<int:list_id>/items/<int:item_id>/",
+        "lists/<id:list_id>/items/<id:item_id>/",
         list_views.list_item_action,
         name="list_item_action",
     ),
     path(
-        "lists/<int:list_id>/items/<int:item_id>/go/",
+        "lists/<id:list_id>/items/<id:item_id>/go/",
         list_views.list_item_go,
         name="list_item_go",
     ),
@@ -95,5 +95,5 @@ urlpatterns += [
 # Saved items (the heart) and the fan's Saved page: shops/saved_views.py
 urlpatterns += [
     path("saved/", saved_views.saved_list, name="saved"),
-    path("saved/<int:product_id>/", saved_views.saved_toggle, name="saved_toggle"),
+    path("saved/<id:product_id>/", saved_views.saved_toggle, name="saved_toggle"),
 ]

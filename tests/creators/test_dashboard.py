@@ -70,7 +70,7 @@ def test_the_creator_sees_cards_charts_and_fans(creator_client, creator):
     assert '<title id="chart-followers-title">Followers</title>' in page
     assert '<desc id="chart-funnel-desc">' in page
     assert "Show the data" in page
-    assert people[0].get_full_name() in page  # a top fan by interactions and purchases
+    assert people[0].public_name in page  # a top fan by interactions and purchases
     # The Studio's links to the shop stay on the page.
     assert reverse("shops:studio_products") in page
     assert reverse("shops:studio_orders") in page
@@ -129,6 +129,26 @@ def test_fading_fans_come_with_a_way_to_reach_out(creator_client, creator):
     assert f'href="{reverse("creators:thank_fan", args=[quiet.pk])}"' in fading
     assert "Send a thank-you note" in fading
     assert "mailto:" not in page
+
+
+def test_fans_are_shown_by_their_public_name_never_their_email(creator_client, creator):
+    """A follower or commenter never agreed to show their email address to a creator:
+    the dashboard's fan lists show the name they chose, or "A fan"."""
+    now = timezone.now()
+    named = UserFactory(name="Rosa Named", email="rosa.private@example.com")
+    nameless = UserFactory(name="", email="nameless.private@example.com")
+    for n, fan in enumerate((named, nameless)):
+        follow(creator, fan, now - timedelta(days=80))
+        comment(creator, fan, now - timedelta(days=45 - n))  # both fading
+        comment(creator, fan, now - timedelta(days=40 - n))
+    rollup.rollup_incremental()
+
+    page = creator_client.get(STUDIO).content.decode()
+
+    engaged = page.split('id="top-interactions"')[1].split("</section>")[0]
+    assert "Rosa Named" in engaged and "A fan" in engaged
+    assert "@example.com" not in page
+    assert "rosa.private" not in page and "nameless.private" not in page
 
 
 def test_fans_and_other_users_cannot_open_the_dashboard(client, fan_client, creator):

@@ -6,8 +6,8 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from creators.models import CreatorProfile, EngagementEvent
-from shops.models import Shop
-from tests.factories import UserFactory
+from shops.models import Cart, CartLine, Shop
+from tests.factories import CreatorProfileFactory, ProductFactory, ShopFactory, UserFactory
 
 pytestmark = [pytest.mark.e2e]
 
@@ -65,3 +65,25 @@ def test_html_disguised_as_png_is_refused_with_a_clear_message(open_shop_page: P
         "SVG and HTML files are not accepted. Upload a JPEG, PNG, WebP or GIF image.",
     )
     _assert_nothing_created(open_shop_page)
+
+
+def test_a_cart_form_edited_to_name_a_draft_says_not_for_sale_and_adds_nothing(page: Page):
+    """Someone edits the product page's hidden product id to a draft's (ids are
+    sequential): the cart says the product is not for sale, names nothing, and stays empty."""
+    shop = ShopFactory(creator=CreatorProfileFactory(handle="ana_makes", display_name="Ana"))
+    mug = ProductFactory(shop=shop, title="Speckled mug", slug="speckled-mug")
+    draft = ProductFactory(shop=shop, title="Unannounced teapot", status="draft")
+
+    page.goto(mug.get_absolute_url())
+    page.locator('input[name="product"]').first.evaluate(
+        "(input, id) => { input.value = id }", str(draft.pk)
+    )
+    page.get_by_role("button", name="Add to cart").click()
+
+    expect(page.get_by_role("status").filter(has_text="not for sale")).to_have_text(
+        "That product is not for sale."
+    )
+    expect(page.get_by_text("Unannounced teapot")).to_have_count(0)
+    assert "Unannounced teapot" not in page.content()
+    assert not CartLine.objects.exists()
+    assert not Cart.objects.exists()

@@ -91,22 +91,41 @@ def test_quantity_is_capped_by_stock(client):
 @pytest.mark.parametrize(
     ("overrides", "message"),
     [
-        ({"status": ProductStatus.DRAFT}, "is not for sale any more"),
-        ({"status": ProductStatus.ARCHIVED}, "is not for sale any more"),
-        ({"stock": 0}, "is sold out"),
+        ({"status": ProductStatus.DRAFT}, "That product is not for sale."),
+        ({"status": ProductStatus.ARCHIVED}, "That product is not for sale."),
+        ({"shop__is_open": False}, "“Secret glaze test” is not for sale any more."),
+        ({"stock": 0}, "“Secret glaze test” is sold out."),
     ],
 )
 def test_unbuyable_products_are_refused(client, overrides, message):
-    response = _add(client, ProductFactory(**overrides))
+    response = _add(client, ProductFactory(title="Secret glaze test", **overrides))
     assert message in response.content.decode()
     assert not CartLine.objects.exists()
+    assert not Cart.objects.exists()  # no empty cart left behind either
 
 
-@pytest.mark.parametrize("product_id", ["999999", "abc", "", "1 OR 1=1"])
+@pytest.mark.parametrize("status", [ProductStatus.DRAFT, ProductStatus.ARCHIVED])
+def test_a_refused_product_is_not_named(client, status):
+    """A product whose page is a 404 is not named in the message, nor anywhere on the
+    page the refusal lands on: a guessed id must not reveal a draft's title."""
+    product = ProductFactory(title="Unannounced kiln 7Q", status=status)
+    response = client.post(ADD, {"product": product.pk, "quantity": 1})
+    assert response.status_code == 302
+    assert response["Location"] == CART
+    page = client.get(CART).content.decode()
+    assert "That product is not for sale." in page
+    assert "Unannounced kiln 7Q" not in page
+
+
+@pytest.mark.parametrize(
+    "product_id", ["999999", "abc", "", "1 OR 1=1", "-1", "1.5", "9" * 30, "٣"]
+)
 def test_tampered_product_ids_are_refused(client, product_id):
     response = client.post(ADD, {"product": product_id, "quantity": 1}, follow=True)
-    assert "That product does not exist." in response.content.decode()
+    assert response.status_code == 200
+    assert "That product is not for sale." in response.content.decode()
     assert not CartLine.objects.exists()
+    assert not Cart.objects.exists()
 
 
 def test_update_and_remove_lines(client):

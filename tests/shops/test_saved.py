@@ -73,15 +73,32 @@ def test_saving_twice_is_one_save_and_unsaving_removes_it(fan, mug):
 
 
 def test_unpublished_products_cannot_be_saved(fan_client, fan, mug):
+    """A draft is a 404, like an id that names nothing: the answer never names it."""
     mug.status = ProductStatus.DRAFT
+    mug.title = "Unannounced glaze 4K"
     mug.save()
-    response = fan_client.post(toggle_url(mug), {"action": "save", "next": "/shop/"}, follow=True)
-    assert "This product isn’t available to save." in response.content.decode()
+    response = fan_client.post(toggle_url(mug), {"action": "save", "next": "/shop/"})
+    assert response.status_code == 404
+    assert "Unannounced glaze 4K" not in response.content.decode()
     assert not SavedItem.objects.exists()
     assert (
         fan_client.post(reverse("shops:saved_toggle", args=[99999]), {"action": "save"}).status_code
         == 404
     )
+
+
+def test_a_saved_product_taken_back_to_draft_can_still_be_removed(fan_client, fan, mug):
+    """The fan saw it when it was public: the Saved page's Remove button keeps working."""
+    fan_client.post(toggle_url(mug), {"action": "save"})
+    mug.status = ProductStatus.DRAFT
+    mug.save()
+    saved_page = reverse("shops:saved")
+    response = fan_client.post(
+        toggle_url(mug), {"action": "unsave", "next": saved_page}, follow=True
+    )
+    assert response.redirect_chain[-1][0] == saved_page
+    assert "“Speckled mug” is no longer in your Saved list." in response.content.decode()
+    assert not SavedItem.objects.exists()
 
 
 def test_htmx_heart_on_the_product_page_and_on_a_card(fan_client, fan, mug):
