@@ -225,7 +225,7 @@ def test_no_template_needs_the_policy_loosened():
 def test_the_guard_above_catches_what_it_says():
     """The patterns must match the mistakes they exist for, and not their fixes."""
     caught = {
-        '<script>alert(1)</script>': "inline <script>",
+        "<script>alert(1)</script>": "inline <script>",
         '<button onclick="go()">': "inline event handler",
         '<a href="javascript:history.back()">': "javascript:",
         '<span style="width: 5%">': "style=",
