@@ -105,6 +105,22 @@ def test_every_page_carries_the_headers(shop_world, who, client):
     assert {200, 404} <= seen
 
 
+def test_a_pending_email_change_page_needs_no_inline_style(client):
+    """allauth's page hides its re-send form with style="display: none"; ours (an
+    override in templates/account/) uses the hidden attribute, which the policy allows."""
+    from allauth.account.models import EmailAddress
+
+    user = UserFactory(email="lena@example.com")
+    EmailAddress.objects.create(user=user, email="lena@new.example.com", verified=False)
+    client.force_login(user)
+    response = client.get(reverse("account_email"))
+    page = response.content.decode()
+    assert "lena@new.example.com" in page and "pending verification" in page
+    assert re.search(r'<form hidden\s+id="pending-email"', page)
+    assert not re.search(r"<[a-z][^>]*\sstyle\s*=", page, re.I)
+    assert_secured(response)
+
+
 def test_redirects_and_sign_in_prompts_carry_the_headers(client):
     response = client.get(reverse("creators:account"))
     assert response.status_code == 302
