@@ -257,3 +257,13 @@ def test_the_guard_above_catches_what_it_says():
         '<a class="button" href="/">',
     ):
         assert not any(p.search(fine) for p in FORBIDDEN.values()), fine
+
+
+def test_media_or_static_on_another_host_is_allowed_by_origin_only():
+    """An absolute MEDIA_URL/STATIC_URL (object storage, a CDN) adds its origin to the
+    policy's sources — never a path, never a wildcard; a relative one adds nothing."""
+    from relcommerce.settings import _origin
+
+    assert _origin("https://media.example-cdn.com/shop/media/") == ["https://media.example-cdn.com"]
+    assert _origin("/media/") == []
+    assert _origin("media/") == []
