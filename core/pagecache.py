@@ -344,8 +344,9 @@ class PlainVisitorPageMiddleware:
     sessions, authentication, messages and the view — what Django's cache middleware
     does, with `cached_page`'s scope tokens so that a change still makes the copy stale
     at once. The CSRF token and cookie come from Django's own `get_token` and
-    CsrfViewMiddleware. Sits after SecurityMiddleware and WhiteNoise, so their headers
-    and static files are untouched.
+    CsrfViewMiddleware. Sits after the security headers' middleware (CSP, Permissions-
+    Policy, X-Frame-Options…) and WhiteNoise, so hits get those headers fresh and static
+    files are untouched.
     """
 
     _SKIPPED_HEADERS = {"content-length", "x-page-cache"}

@@ -12,6 +12,7 @@ https://docs.djangoproject.com/en/5.2/ref/settings/
 import hashlib
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from celery.schedules import crontab
@@ -52,6 +53,7 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.socialaccount",
+    "csp",  # django-csp: its system checks (the policy is CONTENT_SECURITY_POLICY below)
     "core",
     "creators",
     "shops",
@@ -59,8 +61,15 @@ INSTALLED_APPS = [
     "relcommerce",  # last: it wires the apps above (relcommerce/apps.py)
 ]
 
+# The security headers (nosniff, Referrer-Policy, COOP, HSTS; Permissions-Policy; CSP;
+# X-Frame-Options) come first, before WhiteNoise and the plain visitors' page cache
+# answer: so static files, replayed cached pages and error pages all carry them
+# (docs/architecture.md "Content-Security-Policy and headers").
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "core.pagecache.PlainVisitorPageMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -68,7 +77,6 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
 ]
 
@@ -421,6 +429,62 @@ SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True  # Django's default, stated: downloads rely on it
+
+
+def _origin(url: str) -> list[str]:
+    """The origin of an absolute URL setting (media or static on another host), else []."""
+    parts = urlsplit(url)
+    return [f"{parts.scheme}://{parts.netloc}"] if parts.scheme and parts.netloc else []
+
+
+# Content-Security-Policy, enforced (django-csp 4): scripts, styles, images, fonts and
+# fetches only from this site (plus `data:` images: allauth's two-factor QR code is one),
+# so no inline <script>, no on…= handlers, no javascript: links, no style= attributes or
+# <style> blocks (htmx's own indicator style is off: base.html's htmx-config), no eval.
+# Forms post only here: a hosted payment gateway or social sign-in that redirects a
+# form's POST elsewhere must add its origin to form-action. With DEBUG on, django-csp
+# leaves 404 and 500 pages without the header (Django's debug pages are inline).
+# https://django-csp.readthedocs.io/en/latest/configuration.html
+_STATIC_ORIGIN = _origin(STATIC_URL)
+_MEDIA_ORIGIN = _origin(MEDIA_URL)
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'", *_STATIC_ORIGIN],
+        "style-src": ["'self'", *_STATIC_ORIGIN],
+        "img-src": ["'self'", "data:", *_STATIC_ORIGIN, *_MEDIA_ORIGIN],
+        "font-src": ["'self'", *_STATIC_ORIGIN],
+        "media-src": ["'self'", *_MEDIA_ORIGIN],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+# Permissions-Policy: the browser features no page of ours uses, denied to every frame
+# and script. Clipboard (the share panel's Copy button) and WebAuthn keep their default
+# (this site only). https://github.com/adamchainz/django-permissions-policy
+PERMISSIONS_POLICY = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "autoplay",
+        "browsing-topics",
+        "camera",
+        "display-capture",
+        "geolocation",
+        "gyroscope",
+        "hid",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "serial",
+        "usb",
+    )
+}
 # The health check is probed over plain HTTP by load balancers and compose.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 

@@ -24,6 +24,7 @@ from shops import downloads, orders, selectors, social_proof
 from shops.models import OrderStatus, ProductKind
 
 STUDIO_ORDERS_PER_PAGE = 25
+DOWNLOAD_CSP = "default-src 'none'; frame-ancestors 'none'; sandbox"
 ORDER_ACTION_RATE = "120/h"
 
 
@@ -143,9 +144,18 @@ def download(request, token):
         handle = field.storage.open(field.name, "rb")
     except OSError:
         raise Http404("No download.") from None
-    return FileResponse(
-        handle, as_attachment=True, filename=downloads.digital_display_name(field.name)
+    # Whatever was uploaded (an .svg or .html with script in it…), the browser gets opaque
+    # bytes to save, never a document to render on this origin: a generic type, an
+    # attachment, no sniffing, and a policy that would run nothing if it were shown.
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=downloads.digital_display_name(field.name),
+        content_type="application/octet-stream",
     )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = DOWNLOAD_CSP  # CSPMiddleware keeps a set header
+    return response
 
 
 # Creator side --------------------------------------------------------------------------------

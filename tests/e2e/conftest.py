@@ -5,6 +5,10 @@
   used. Without it every `e2e` test is skipped with a message saying how to install it.
 - A failing test leaves a screenshot and the page's HTML under
   `$TMPDIR/relcommerce-e2e/`; the paths are printed in the failure report.
+- The site's Content-Security-Policy is enforced in every journey, and any violation
+  fails the test at teardown (`csp_violations`): a page that needs an inline script or
+  style, an inline handler or a resource from elsewhere is broken for real users.
+  Contexts a test opens itself come from `new_context`, so they are watched too.
 
 The live server runs in a thread of this process, so it sees what tests/conftest.py
 sets up per test: the locmem email backend (read `mailoutbox`), eager Celery tasks, and
@@ -101,12 +105,89 @@ def browser():
         browser.close()
 
 
+# Every violation of the page's policy, as the browser reports it to the page (Chromium's
+# own console line may not reach Playwright's console event; this event always does).
+REPORT_CSP_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", function (event) {
+  console.error(
+    "Content Security Policy violation: " + event.effectiveDirective + " blocked " +
+    (event.blockedURI || "?") + " at " + (event.sourceFile || event.documentURI) + ":" +
+    event.lineNumber + (event.sample ? " (" + event.sample + ")" : "")
+  );
+});
+"""
+# Also counted: the browser's own messages about the policy headers (a blocked resource,
+# a directive or Permissions-Policy feature it does not understand).
+POLICY_MESSAGE = re.compile(r"Content.Security.Policy|Permissions.Policy", re.I)
+
+
 @pytest.fixture
-def context(browser, live_server):
-    context = browser.new_context(base_url=live_server.url, locale="en-US")
+def csp_violations():
+    """Policy violations and errors seen by every page of the test's browser contexts.
+
+    Checked when the test ends: any entry fails it. A test that causes one on purpose
+    asserts on this list and empties it."""
+    return []
+
+
+def _watched_context(browser, live_server, violations, **options):
+    context = browser.new_context(base_url=live_server.url, locale="en-US", **options)
     context.set_default_timeout(TIMEOUT_MS)
-    yield context
+    context.add_init_script(REPORT_CSP_VIOLATIONS)
+
+    def on_console(message):
+        if POLICY_MESSAGE.search(message.text):
+            where = message.page.url if message.page else (message.location or {}).get("url")
+            violations.append(f"{message.text} [{where}]")
+
+    context.on("console", on_console)
+    return context
+
+
+def _close_delivered(context) -> None:
+    """Close `context` once every console message of its pages has been delivered."""
+    for open_page in context.pages:
+        try:
+            open_page.evaluate("0")  # deliver console events still on their way
+        except Exception:  # noqa: BLE001, S110 - a closed or crashed page has nothing left
+            pass
     context.close()
+
+
+def _fail_on(violations) -> None:
+    if violations:
+        pytest.fail(
+            "The page broke its Content-Security-Policy (or the policy headers have "
+            "errors); move inline code and styles to static files:\n"
+            + "\n".join(dict.fromkeys(violations)),
+            pytrace=False,
+        )
+
+
+@pytest.fixture
+def new_context(browser, live_server, csp_violations):
+    """Open another watched browser context (a second visitor, JavaScript off…):
+    `new_context(**playwright_options)`. Closed and checked at teardown."""
+    opened = []
+
+    def make(**options):
+        context = _watched_context(browser, live_server, csp_violations, **options)
+        opened.append(context)
+        return context
+
+    yield make
+    for context in opened:
+        _close_delivered(context)
+    # Last of the browser fixtures to end (`context` needs this one), so every context
+    # of the test is closed and its messages counted by now.
+    _fail_on(csp_violations)
+
+
+@pytest.fixture
+def context(browser, live_server, csp_violations, new_context):
+    context = _watched_context(browser, live_server, csp_violations)
+    yield context
+    _close_delivered(context)
 
 
 @pytest.fixture

@@ -10,15 +10,14 @@ from playwright.sync_api import Page, expect
 
 from creators.models import FanFollow, FanProfile
 from shops.models import Order, OrderStatus
-from tests.e2e.conftest import TIMEOUT_MS, session_cookie
+from tests.e2e.conftest import session_cookie
 from tests.factories import CreatorProfileFactory, ProductFactory, ShopFactory, UserFactory
 
 pytestmark = [pytest.mark.e2e]
 
 
-def _second_browser(browser, live_server, user) -> Page:
-    context = browser.new_context(base_url=live_server.url, locale="en-US")
-    context.set_default_timeout(TIMEOUT_MS)
+def _second_browser(new_context, live_server, user) -> Page:
+    context = new_context()
     context.add_cookies([session_cookie(live_server, user)])
     return context.new_page()
 
@@ -42,7 +41,9 @@ def _buy_with_the_test_card(page: Page) -> None:
     expect(page.get_by_role("heading", name="Thank you for your order")).to_be_visible()
 
 
-def test_fan_shows_a_purchase_and_her_follower_sees_it(page: Page, login_as, browser, live_server):
+def test_fan_shows_a_purchase_and_her_follower_sees_it(
+    page: Page, login_as, new_context, live_server
+):
     shop = ShopFactory(creator=CreatorProfileFactory(handle="ana_makes", display_name="Ana Makes"))
     ProductFactory(shop=shop, title="Speckled mug", slug="speckled-mug", price=Decimal("24.00"))
     lena = UserFactory(email="lena@example.com", name="")
@@ -71,7 +72,7 @@ def test_fan_shows_a_purchase_and_her_follower_sees_it(page: Page, login_as, bro
     assert order.show_on_profile is True
 
     # Bruno finds her profile, sees the mug there and follows her (in place, htmx).
-    other = _second_browser(browser, live_server, bruno)
+    other = _second_browser(new_context, live_server, bruno)
     other.goto(profile_url)
     expect(other.get_by_role("heading", name="Lena", level=1)).to_be_visible()
     expect(other.get_by_role("link", name="Speckled mug")).to_be_visible()

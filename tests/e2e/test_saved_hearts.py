@@ -9,14 +9,14 @@ from playwright.sync_api import Page, expect
 
 from shops import saved
 from shops.models import SavedItem
-from tests.e2e.conftest import TIMEOUT_MS, session_cookie
+from tests.e2e.conftest import session_cookie
 from tests.factories import CreatorProfileFactory, ProductFactory, ShopFactory, UserFactory
 
 pytestmark = [pytest.mark.e2e]
 
 
 def test_card_hearts_show_saves_and_work_with_and_without_javascript(
-    page: Page, login_as, browser, live_server
+    page: Page, login_as, new_context, live_server
 ):
     shop = ShopFactory(creator=CreatorProfileFactory(handle="ana_makes", display_name="Ana Makes"))
     mug = ProductFactory(shop=shop, title="Speckled mug", price=Decimal("24.00"))
@@ -44,10 +44,7 @@ def test_card_hearts_show_saves_and_work_with_and_without_javascript(
     assert not SavedItem.objects.filter(user=fan, product=mug).exists()
 
     # Without JavaScript the heart is a plain form post that comes back with a message.
-    context = browser.new_context(
-        base_url=live_server.url, locale="en-US", java_script_enabled=False
-    )
-    context.set_default_timeout(TIMEOUT_MS)
+    context = new_context(java_script_enabled=False)
     context.add_cookies([session_cookie(live_server, fan)])
     plain = context.new_page()
     plain.goto("/shop/")

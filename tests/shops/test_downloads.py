@@ -1,15 +1,18 @@
 """Signed, expiring download links for the digital items of paid orders."""
 
 import time
+from decimal import Decimal
 
 import pytest
 from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.signing import TimestampSigner
 from django.urls import reverse
 
 from shops import downloads
 from shops.models import OrderStatus, ProductKind
 from shops.orders import order_cancel, order_mark_paid
+from shops.services import product_create
 from tests.factories import OrderFactory, OrderItemFactory, ProductFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -37,6 +40,48 @@ def test_buyer_downloads_the_file_once_paid(fan_client, item):
     assert b"".join(response.streaming_content) == CONTENT
     assert response["Content-Disposition"].startswith("attachment")
     assert "pattern.pdf" in response["Content-Disposition"]
+
+
+SVG_WITH_SCRIPT = (
+    b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(document.cookie)">'
+    b"<script>alert(document.domain)</script></svg>"
+)
+
+
+@pytest.mark.parametrize(
+    ("uploaded_as", "content", "saved_as"),
+    [
+        ("logo.svg", SVG_WITH_SCRIPT, "logo.svg"),
+        ("page.html", b"<html><script>alert(1)</script></html>", "page.html"),
+        ('a "quoted"; name.svg', SVG_WITH_SCRIPT, "a_quoted_name.svg"),
+    ],
+)
+def test_any_upload_is_served_as_opaque_bytes_to_save(
+    fan_client, fan, creator, uploaded_as, content, saved_as
+):
+    """An .svg or .html a creator uploads must never render on this site's origin: the
+    buyer's browser gets a download, whatever the file holds."""
+    product = product_create(
+        shop=creator.shop,
+        title="Logo pack",
+        price=Decimal("3.00"),
+        kind=ProductKind.DIGITAL,
+        stock=None,
+        digital_file=SimpleUploadedFile(uploaded_as, content, content_type="image/svg+xml"),
+    )
+    order = OrderFactory(checkout__buyer=fan, shop=creator.shop, digital=True)
+    item = OrderItemFactory(order=order, product=product, quantity=1)
+    order_mark_paid(order=order)
+
+    response = fan_client.get(_url(item))
+
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == content  # the file, unchanged
+    assert response["Content-Type"] == "application/octet-stream"
+    assert response["Content-Disposition"] == f'attachment; filename="{saved_as}"'
+    assert response["X-Content-Type-Options"] == "nosniff"
+    policy = response["Content-Security-Policy"]
+    assert "default-src 'none'" in policy and "sandbox" in policy
 
 
 def test_order_page_shows_a_download_link_once_paid(fan_client, item):
@@ -92,6 +137,8 @@ def test_expired_link_says_so_and_links_back_to_the_order(fan_client, item, monk
     assert response.status_code == 410
     page = response.content.decode()
     assert "expired" in page
+    # A page of the site, with the site's policy (its stylesheet allowed), not a file's.
+    assert "sandbox" not in response["Content-Security-Policy"]
     assert reverse("shops:order_detail", args=[item.order.number]) in page
 
 
