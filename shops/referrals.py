@@ -40,6 +40,7 @@ from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 
+from core.http import client_ip
 from core.ratelimits import Rate, rate_limit_consume
 from creators.events import event_record
 from creators.models import CreatorProfile, EventKind, Post, PostStatus, User
@@ -225,7 +226,7 @@ def visitor_key(request) -> str:
     session_key = getattr(getattr(request, "session", None), "session_key", None)
     if session_key:
         return f"s{session_key}"
-    raw = f"{request.META.get('REMOTE_ADDR', '')}|{request.META.get('HTTP_USER_AGENT', '')}"
+    raw = f"{client_ip(request)}|{request.META.get('HTTP_USER_AGENT', '')}"
     return "a" + hashlib.sha256(raw.encode()).hexdigest()[:32]
 
 
