@@ -394,6 +394,9 @@ SOCIALACCOUNT_PROVIDERS: dict = {}
 # https://docs.allauth.org/en/latest/mfa/configuration.html
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "relcommerce"
+# A code from the step before or after the current one is accepted too (a phone's clock
+# a little off, a code typed as it changes); each code still works only once.
+MFA_TOTP_TOLERANCE = 1
 
 # --- Email --------------------------------------------------------------------------
 # https://docs.djangoproject.com/en/5.2/topics/email/
