@@ -3,7 +3,8 @@
 Django's admin has a password form of its own, outside allauth's rate limits and
 two-factor step. Here `/admin/login/` never shows one: a visitor is sent to the site's
 sign-in (and back), staff without an authenticator app are sent to set one up, and
-`has_permission` lets no staff account in without it. Installed as the default admin
+`has_permission` lets no staff account in without it. Its password-change form is the
+site's too (allauth's, rate limited). Installed as the default admin
 site (settings.INSTALLED_APPS: relcommerce.admin_config.StaffAdminConfig), so every
 `admin.site.register` lands here.
 """
@@ -47,3 +48,7 @@ class StaffAdminSite(admin.AdminSite):
             )
             return redirect("mfa_activate_totp")
         return redirect(next_url)
+
+    def password_change(self, request, extra_context=None):
+        """The site's password change (allauth's: rate limited, signs out other sessions)."""
+        return redirect("account_change_password")

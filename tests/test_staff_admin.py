@@ -167,3 +167,9 @@ def test_staff_enrolled_directly_reach_admin_after_the_code(client, staff):
     _sign_in(client, staff.email)
     client.post(reverse("mfa_authenticate"), {"code": totp_code(secret)})
     assert client.get("/admin/creators/user/").status_code == 200
+
+
+def test_admins_password_change_is_the_sites(admin_client):
+    response = admin_client.get(reverse("admin:password_change"))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("account_change_password")
