@@ -41,12 +41,13 @@ class AccountAdapter(DefaultAccountAdapter):
             raise PermissionDenied("Unable to determine client IP address")
         return address
 
-    def _password_limits(self, request, credentials) -> list[tuple[str, str]]:
+    def _password_limits(self, request, credentials) -> list[tuple[str, str | None]]:
+        """(action, key) of each limit a wrong password counts against."""
         email = (credentials.get("email") or "").strip().lower()
         client = _client_network(self.get_client_ip(request))
         return [
             ("login_failed_client", f"{email}|{client}"),
-            ("login_failed_ip", email),  # its rates are per IP: the key is not used
+            ("login_failed_ip", None),  # its rates are "/ip": allauth keys them on the address
             ("login_failed_account", email),
         ]
 
