@@ -1,5 +1,8 @@
 """The client's address behind proxies: one setting, one function, every limit keyed on it."""
 
+import re
+from pathlib import Path
+
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.test import RequestFactory
@@ -120,3 +123,19 @@ def test_sign_in_limits_behind_a_proxy_are_per_client(settings, client):
     )
     assert response.status_code == 302
     assert client.session["_auth_user_id"] == str(owner.pk)
+
+
+def test_nothing_else_reads_the_client_address_from_the_request():
+    """A new limit or counter that read REMOTE_ADDR or X-Forwarded-For itself would be
+    spoofable (or shared by everyone behind the proxy): it must call client_ip."""
+    root = Path(__file__).resolve().parents[2]
+    reads = re.compile(r"""["'](REMOTE_ADDR|HTTP_X_FORWARDED_FOR|X-Forwarded-For)["']""", re.I)
+    found = [
+        f"{path.relative_to(root)}:{number}: {line.strip()}"
+        for package in ("core", "creators", "shops", "reviews", "relcommerce")
+        for path in sorted((root / package).rglob("*.py"))
+        if path != root / "core" / "http.py"
+        for number, line in enumerate(path.read_text().splitlines(), 1)
+        if reads.search(line)
+    ]
+    assert found == [], "read the client's address with core.http.client_ip:\n" + "\n".join(found)
