@@ -3,6 +3,7 @@
 import re
 
 import pytest
+from allauth.mfa.models import Authenticator
 from playwright.sync_api import Page, expect
 
 from tests.factories import PASSWORD, UserFactory
@@ -31,8 +32,16 @@ def test_staff_sign_in_set_up_the_authenticator_app_and_open_admin(page: Page):
     expect(qr).to_be_visible()
     assert qr.bounding_box()["width"] > 100  # big enough to scan
 
-    # When they type the code their app shows
+    # A mistyped code is refused with a clear message, and nothing is turned on
     secret = page.get_by_label("Authenticator secret").input_value()
+    wrong = "000000" if totp_code(secret) != "000000" else "111111"
+    page.get_by_label("Authenticator code").fill(wrong)
+    page.get_by_role("button", name="Activate").click()
+    expect(page.get_by_text("Incorrect code.")).to_be_visible()
+    assert not Authenticator.objects.filter(user=staff).exists()
+    assert page.get_by_label("Authenticator secret").input_value() == secret
+
+    # When they type the code their app shows
     page.get_by_label("Authenticator code").fill(totp_code(secret))
     page.get_by_role("button", name="Activate").click()
 
