@@ -1,7 +1,11 @@
-"""Small HTTP helpers shared by the views (follows, reports, the conversation)."""
+"""Small HTTP helpers shared by the views (follows, reports, the conversation), and the
+one reading of the client's address (`client_ip`)."""
 
+import ipaddress
 from collections.abc import Callable
+from functools import lru_cache
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect
@@ -72,3 +76,53 @@ def follow_action(request, *, follow: Callable, unfollow: Callable, followed: st
         return action, "Choose to follow or unfollow.", ""
     except ValidationError as exc:
         return action, " ".join(exc.messages), ""
+
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+
+def _parse_ip(text: str) -> IPAddress | None:
+    try:
+        address = ipaddress.ip_address(text.strip())
+    except ValueError:
+        return None
+    # An IPv4 client reaching an IPv6 socket shows as ::ffff:a.b.c.d: one client, one key.
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+        return address.ipv4_mapped
+    return address
+
+
+@lru_cache(maxsize=8)
+def _trusted_networks(proxies: tuple[str, ...]) -> tuple:
+    return tuple(ipaddress.ip_network(proxy, strict=False) for proxy in proxies)
+
+
+def _is_trusted_proxy(address: IPAddress) -> bool:
+    networks = _trusted_networks(tuple(settings.TRUSTED_PROXIES))
+    return any(address in network for network in networks)
+
+
+def client_ip(request) -> str:
+    """The client's address: every rate limit and visitor count reads it here.
+
+    REMOTE_ADDR is the peer that connected to us. Only when that peer is one of
+    settings.TRUSTED_PROXIES is X-Forwarded-For believed, and then only the part our
+    proxies wrote: walking it from the right, each trusted proxy names the address it
+    got the request from, and the first address that is not a trusted proxy is the
+    client. Anything left of it was written by the client and is ignored, so a forged
+    header cannot pick someone else's limit. An entry that is not an IP address ends
+    the walk at the last address we could trust. "" when REMOTE_ADDR is missing.
+    """
+    remote = _parse_ip(request.META.get("REMOTE_ADDR", ""))
+    if remote is None:
+        return ""
+    client = remote
+    if _is_trusted_proxy(remote):
+        for hop in reversed(request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")):
+            address = _parse_ip(hop)
+            if address is None:
+                break
+            client = address
+            if not _is_trusted_proxy(address):
+                break
+    return str(client)

@@ -19,6 +19,8 @@ from functools import wraps
 from django.core.cache import cache
 from django.shortcuts import render
 
+from core.http import client_ip
+
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
@@ -38,7 +40,7 @@ class Rate:
 def _who(request) -> str:
     if request.user.is_authenticated:
         return f"user:{request.user.pk}"
-    return f"ip:{request.META.get('REMOTE_ADDR', '')}"
+    return f"ip:{client_ip(request)}"
 
 
 def rate_limit_consume(*, request, action: str, rate: Rate) -> int:

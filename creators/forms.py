@@ -1,6 +1,7 @@
 from allauth.account import forms as allauth_forms
 from allauth.core.exceptions import ImmediateHttpResponse
 from django import forms
+from django.contrib.auth.hashers import make_password
 from django.db import IntegrityError, transaction
 
 from core.images import ImageUploadField
@@ -131,9 +132,16 @@ class SignupForm(allauth_forms.SignupForm):
     "verification sent" and an "account already exists" email to the owner; otherwise
     the form with allauth's "email taken" error. The user, its address and whatever the
     sign-up writes are one transaction, so a loser leaves nothing behind.
+
+    Both answers cost the same: a new account hashes its password (most of a sign-up's
+    time), so a sign-up with a taken email hashes the password it was given too, and
+    throws the hash away. Both send one email. Otherwise the time the page takes would
+    tell whether an email has an account, which the identical page text does not.
     """
 
     def try_save(self, request):
+        if self.account_already_exists:
+            make_password(self.cleaned_data.get("password1"))
         try:
             with transaction.atomic():
                 return super().try_save(request)

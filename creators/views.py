@@ -1,3 +1,5 @@
+from allauth.mfa.models import Authenticator
+from allauth.mfa.utils import is_mfa_enabled
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -104,4 +106,8 @@ def account(request):
         form.save()
         messages.success(request, "Your account is updated.")
         return redirect("creators:account")
-    return render(request, "creators/account.html", {"form": form})
+    return render(
+        request,
+        "creators/account.html",
+        {"form": form, "two_factor_on": is_mfa_enabled(request.user, [Authenticator.Type.TOTP])},
+    )

@@ -10,6 +10,8 @@ https://docs.djangoproject.com/en/5.2/ref/settings/
 """
 
 import hashlib
+import ipaddress
+import re
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -42,7 +44,8 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # Django's admin, on our staff site: sign-in and two-factor first (relcommerce/admin_site.py).
+    "relcommerce.admin_config.StaffAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -53,6 +56,7 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.socialaccount",
+    "allauth.mfa",
     "csp",  # django-csp: its system checks (the policy is CONTENT_SECURITY_POLICY below)
     "core",
     "creators",
@@ -361,10 +365,23 @@ ACCOUNT_CHANGE_EMAIL = True
 ACCOUNT_PREVENT_ENUMERATION = True
 # allauth's sign-up form, answering a sign-up that races another for one email normally.
 ACCOUNT_FORMS = {"signup": "creators.forms.SignupForm"}
+# Our account adapter: the client's address (core.http.client_ip) and the wrong-password
+# limits below (creators/account_adapter.py).
+ACCOUNT_ADAPTER = "creators.account_adapter.AccountAdapter"
 ACCOUNT_RATE_LIMITS = {
     # allauth's defaults, stated here so they are visible and tunable.
     "login": "30/m/ip",
+    # Wrong two-factor codes, per account (after the right password) and per address.
     "login_failed": "10/m/ip,5/5m/key",
+    # Wrong passwords (ours, creators/account_adapter.py). Per account *and* client
+    # address: whoever guesses from one address locks only that address out of the
+    # account, never its owner elsewhere.
+    "login_failed_client": "5/5m/key",
+    # Per address, whichever accounts it tries.
+    "login_failed_ip": "10/m/ip,100/h/ip",
+    # Per account from all addresses: off, because anyone with enough addresses could
+    # use it to lock the owner out; e.g. "1000/d/key" stops a botnet's slow guessing.
+    "login_failed_account": env.str("LOGIN_FAILED_ACCOUNT_LIMIT", default=""),
     "signup": "20/m/ip",
     "confirm_email": "1/3m/key",
     "reset_password": "20/m/ip,5/m/key",
@@ -372,8 +389,22 @@ ACCOUNT_RATE_LIMITS = {
     "change_password": "5/m/user",
     "manage_email": "10/m/user",
 }
+if ACCOUNT_RATE_LIMITS["login_failed_account"] and not re.fullmatch(
+    r"\d+/\d*[smhd]/key(,\d+/\d*[smhd]/key)*", ACCOUNT_RATE_LIMITS["login_failed_account"]
+):
+    raise ImproperlyConfigured(
+        "LOGIN_FAILED_ACCOUNT_LIMIT: write it like 1000/d/key (count/period/key)."
+    )
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[relcommerce] "
 SOCIALACCOUNT_PROVIDERS: dict = {}
+# Two-factor (allauth.mfa): an authenticator app (TOTP) and recovery codes. Staff must
+# set it up before admin opens (relcommerce/admin_site.py); anyone else may.
+# https://docs.allauth.org/en/latest/mfa/configuration.html
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = "relcommerce"
+# A code from the step before or after the current one is accepted too (a phone's clock
+# a little off, a code typed as it changes); each code still works only once.
+MFA_TOTP_TOLERANCE = 1
 
 # --- Email --------------------------------------------------------------------------
 # https://docs.djangoproject.com/en/5.2/topics/email/
@@ -423,6 +454,18 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", defa
 SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=not DEBUG)
 if env.bool("USE_X_FORWARDED_PROTO", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Reverse proxies (addresses or CIDR ranges) whose X-Forwarded-For is believed when they
+# connect to us: core.http.client_ip walks that header back past them to the client's
+# address, which rate limits and visitor counts key on. Empty: REMOTE_ADDR is the client
+# and X-Forwarded-For is ignored (a client can write anything there).
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+for _proxy in TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"TRUSTED_PROXIES: {_proxy!r} is not an IP address or network (e.g. 10.0.0.0/8)."
+        ) from None
 # Links in emails (verification, reset) use https whenever the site redirects to it.
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if SECURE_SSL_REDIRECT else "http"
 SECURE_REFERRER_POLICY = "same-origin"

@@ -5,9 +5,6 @@ from django.urls import include, path, re_path
 from relcommerce import health, views
 from shops import catalog_views
 
-admin.site.site_header = "relcommerce staff"
-admin.site.site_title = "relcommerce staff"
-
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", health.healthz, name="healthz"),

@@ -42,7 +42,7 @@ from django.utils import timezone
 from django.utils.html import strip_tags
 from django.utils.text import Truncator
 
-from core.http import form_id
+from core.http import client_ip, form_id
 from core.ratelimits import Rate, rate_limit_consume
 from creators import selectors as creator_selectors
 from creators.events import event_record
@@ -254,7 +254,7 @@ def visitor_key(request) -> str:
     session_key = getattr(getattr(request, "session", None), "session_key", None)
     if session_key:
         return f"s{session_key}"
-    raw = f"{request.META.get('REMOTE_ADDR', '')}|{request.META.get('HTTP_USER_AGENT', '')}"
+    raw = f"{client_ip(request)}|{request.META.get('HTTP_USER_AGENT', '')}"
     return "a" + hashlib.sha256(raw.encode()).hexdigest()[:32]
 
 

@@ -94,6 +94,16 @@ def _clear_cache():
 
 
 @pytest.fixture
+def admin_user(admin_user):
+    """pytest-django's superuser (and so `admin_client`), with the authenticator app that
+    staff need before admin opens (relcommerce/admin_site.py)."""
+    from tests.two_factor import totp_enable
+
+    totp_enable(admin_user)
+    return admin_user
+
+
+@pytest.fixture
 def password():
     return PASSWORD
 

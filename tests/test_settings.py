@@ -83,3 +83,16 @@ def test_embedded_default_uses_sqlite_in_wal_mode_with_immediate_transactions():
     assert settings.CELERY_TASK_ALWAYS_EAGER is (not settings.REDIS_URL)
     assert "journal_mode=WAL" in settings.DATABASES["default"]["OPTIONS"]["init_command"]
     assert connection.vendor == "sqlite"
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        ("TRUSTED_PROXIES", "10.0.0.5,proxy.internal", "TRUSTED_PROXIES: 'proxy.internal' is not"),
+        ("LOGIN_FAILED_ACCOUNT_LIMIT", "1000 a day", "LOGIN_FAILED_ACCOUNT_LIMIT: write it like"),
+    ],
+)
+def test_security_settings_refuse_values_they_cannot_use(variable, value, message):
+    result = _manage("check", env_overrides={variable: value})
+    assert result.returncode != 0
+    assert message in result.stderr

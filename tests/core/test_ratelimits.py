@@ -68,7 +68,7 @@ def test_with_redis_down_sign_in_works_and_allauths_limits_hold_per_process(
     redis_down, client, fan, password
 ):
     login = reverse("account_login")
-    for _ in range(5):  # "login_failed": 5 per 5 minutes per account
+    for _ in range(5):  # "login_failed_client": 5 per 5 minutes per account and address
         response = client.post(login, {"login": fan.email, "password": "wrong"})
         assert response.status_code == 200
         assert "not correct" in response.content.decode()

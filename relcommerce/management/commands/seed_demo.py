@@ -110,4 +110,8 @@ class Command(BaseCommand):
         )
         for login in logins:
             self.stdout.write(f"  {login.role:<8} {login.email:<40} {login.url}")
+        if any(login.role == "staff" for login in logins):
+            self.stdout.write(
+                "  Staff: admin first asks you to set up an authenticator app (two-factor)."
+            )
         self.stdout.write("")
