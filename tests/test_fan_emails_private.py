@@ -18,6 +18,8 @@ SHOWS_EMAIL = re.compile(r"\.email\b|get_full_name|get_short_name")
 # template → why it may show an email address
 ALLOWED_TEMPLATES = {
     "templates/creators/account.html": "the fan's own address, on their account page",
+    "templates/account/email_change.html": "the signed-in person's own addresses (allauth's)",
+    "templates/staff_only.html": "the signed-in person's own address, refused admin",
     "templates/creators/unsubscribe.html": "the recipient's own address, from their email's link",
     "templates/reviews/unsubscribe.html": "the recipient's own address, from their email's link",
     "templates/shops/checkout/done.html": "the buyer's own confirmation address",
