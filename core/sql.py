@@ -3,19 +3,19 @@ SQL API (`connection.cursor()`): docs.djangoproject.com/en/5.2/topics/db/sql/.
 
 Building and compiling a queryset costs a signed-in page far more than running it: an
 `exists()` takes ≈ 0.2 ms of Python against ≈ 0.02 ms written out, and the user with the
-header's counts ≈ 1.7 ms against ≈ 0.1 ms (docs/benchmarks.md). So the per-viewer
-questions asked on every page are plain SQL strings, written by hand for both SQLite and
-PostgreSQL, with table names from the models' `_meta` — whole queries where the answer
-is a number or a flag, `RawSQL` annotations where model instances are loaded. Everything
-else stays ORM. Only table and column names from `_meta` are put into these strings;
-every value goes as a parameter (hence the `noqa: S608` where they are written).
+header's counts ≈ 0.6 ms against ≈ 0.06 ms (docs/architecture.md, "Signed-in pages").
+So the per-viewer questions asked on every page are plain SQL strings, written by hand
+for both SQLite and PostgreSQL, with table names from the models' `_meta`: whole
+queries where the answer is a number or a flag. Only table and column names from
+`_meta` are put into these strings; every value goes as a parameter (hence the
+`noqa: S608` where they are written).
 
 The signed-in user and the pages that list a few rows for one viewer (the cart, a fan's
 orders) are read the same way and made into model instances with `load` and `instance`
 (Django's documented `Model.from_db` hook, as `QuerySet.raw()` uses it): `instance`
 loads only the columns a page shows and defers the others (read on access, like
 `.only()`). A raw row holds what the driver returns; `_python` turns it into what the
-ORM would give, for the field types read this way.
+ORM would give, for the field types read this way. Everything else stays ORM.
 """
 
 from collections.abc import Sequence
