@@ -46,8 +46,10 @@ from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpResponse
 from django.middleware.csrf import CsrfViewMiddleware, get_token
+from django.template import Engine, RequestContext
 from django.template.loader import render_to_string
 from django.urls import Resolver404, resolve
+from django.utils.functional import SimpleLazyObject
 
 logger = logging.getLogger(__name__)
 
@@ -138,17 +140,40 @@ def csrf_marker(request) -> str:
 
 
 def _fill(request, parts: Parts) -> str:
-    """The page as this request sees it."""
-    out, token = [], None
+    """The page as this request sees it: one CSRF token for the whole page, and every
+    hole rendered in one template context (the context processors run once per page,
+    not once per hole: a product page has nine holes)."""
+    csrf = lru_cache(maxsize=1)(lambda: get_token(request))
+    holes = [part for part in parts if isinstance(part, Hole) and part.name in HOLES]
+    rendered = iter(_render_holes(request, holes, csrf) if holes else ())
+    out = []
     for part in parts:
         if isinstance(part, str):
             out.append(part)
         elif part == CSRF:
-            token = token or get_token(request)
-            out.append(token)
+            out.append(csrf())
         elif part.name in HOLES:
-            out.append(render_to_string(part.name, dict(part.args), request=request))
+            out.append(next(rendered))
     return "".join(out)
+
+
+def _render_holes(request, holes: list[Hole], csrf: Callable[[], str]) -> list[str]:
+    """Each hole's HTML, in order, as `{% hole %}` renders it inside a page: its partial
+    in the page's context (here a `RequestContext` of the request), with its arguments.
+    The work happens in the `fill_holes` tag (core/templatetags/page_holes.py)."""
+    out: list[str] = []
+    context = RequestContext(
+        request,
+        {"page_holes": [(hole.name, dict(hole.args)) for hole in holes], "page_holes_out": out},
+    )
+    with context.push(csrf_token=SimpleLazyObject(csrf)):  # the page's token, made once
+        _holes_template(Engine.get_default()).render(context)
+    return out
+
+
+@lru_cache(maxsize=4)  # by engine: tests change TEMPLATES, which makes a new one
+def _holes_template(engine: Engine):
+    return engine.from_string("{% load page_holes %}{% fill_holes %}")
 
 
 def _emit(request, parts: Parts) -> str:

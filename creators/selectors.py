@@ -58,6 +58,8 @@ def creator_profile_of(user: User) -> CreatorProfile | None:
     relation = User.creator_profile.related
     if relation.is_cached(user):  # loaded with the user (relcommerce.auth_backends) or set
         return relation.get_cached_value(user)
+    if getattr(user, "has_creator_profile", None) is False:  # loaded with the user: none
+        return None
     return CreatorProfile.objects.filter(user=user).first()
 
 

@@ -79,9 +79,8 @@ def _thread(
 ) -> Thread:
     """`count`, when the caller knows it, saves the COUNT (and, at 0, building the page)."""
     moderator = can_moderate(viewer=viewer, owner_id=owner_id)
-    if count == 0:
-        page = Paginator(Comment.objects.none(), COMMENTS_PER_PAGE).get_page(page_number)
-        page.object_list = []
+    if count == 0:  # told, not counted: even an empty queryset's count() is compiled
+        page = KnownCountPaginator([], COMMENTS_PER_PAGE, count=0).get_page(page_number)
         return Thread(
             page=page, owner_id=owner_id, moderator=moderator, blocked=_blocked(viewer, owner_id)
         )

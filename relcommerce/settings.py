@@ -341,9 +341,10 @@ AUTHENTICATION_BACKENDS = [
 # while Redis is down. Not `cached_db`: with a cache that fails open it would keep serving
 # a copy of a session the database no longer has — a sign-out (or password change) made
 # while Redis was unreachable cannot delete the cached copy, which then comes back
-# signed in once Redis answers again. Costs one primary-key query per signed-in request.
+# signed in once Redis answers again. Costs one primary-key query per signed-in request,
+# written by hand (core/sessions.py: Django's database store, cheaper to read).
 # https://docs.djangoproject.com/en/5.2/topics/http/sessions/#using-database-backed-sessions
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
+SESSION_ENGINE = "core.sessions"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

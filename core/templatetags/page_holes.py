@@ -26,3 +26,16 @@ def hole(context, template_name, **args):
         return mark_safe(pagecache.hole_marker(request, template_name, args))  # noqa: S308
     with context.push(**args):
         return context.template.engine.get_template(template_name).render(context)
+
+
+@register.simple_tag(takes_context=True)
+def fill_holes(context):
+    """Replay's side (core.pagecache._fill): render the page's holes, in order, into
+    `page_holes_out`, each in this one context with its arguments, as `{% hole %}` does
+    when the page itself renders."""
+    engine = context.template.engine
+    out = context["page_holes_out"]
+    for template_name, args in context["page_holes"]:
+        with context.push(**args):
+            out.append(engine.get_template(template_name).render(context))
+    return ""
