@@ -289,8 +289,8 @@ def django_setup() -> None:
     django.setup()
 
 
-def page_context() -> dict[str, str]:
-    """Values for the {placeholders} in PAGES, read from the seeded bench database."""
+def page_handles() -> dict[str, str]:
+    """The most followed creator and their newest product, from the seeded bench database."""
     from django.db.models import Count
 
     from creators.models import CreatorProfile
@@ -314,7 +314,12 @@ def page_context() -> dict[str, str]:
     )
     if product is None:
         raise SystemExit("bench: the most followed creator has no published product")
-    context = {"creator_handle": most_followed, "product_slug": product}
+    return {"creator_handle": most_followed, "product_slug": product}
+
+
+def page_context() -> dict[str, str]:
+    """Values for the {placeholders} in PAGES, read from the seeded bench database."""
+    context = page_handles()
     from tests.bench import fans, feed_data
 
     # The cursor that opens page 100 of the bench fan's feed (tests/bench/feed_data.py).

@@ -39,7 +39,7 @@ import statistics
 import sys
 import time
 
-from tests.bench.bench import PAGES, ROWS, Page, page_context
+from tests.bench.bench import PAGES, ROWS, Page, page_context, page_handles
 
 TARGET = 0.5  # signed-in pages: at least this share of rows' req/s (bench.TARGET_SIGNED_IN)
 
@@ -58,31 +58,9 @@ def _context() -> dict[str, str]:
         from django.db import connection
 
         connection.close()  # a failed query may have left the transaction broken
-        context = _handles()
+        context = page_handles()
         context["feed_cursor_100"] = ""
         return context
-
-
-def _handles() -> dict[str, str]:
-    from django.db.models import Count
-
-    from creators.models import CreatorProfile
-    from shops.models import Product, ProductStatus
-
-    handle = (
-        CreatorProfile.objects.filter(user__is_active=True)
-        .annotate(followers=Count("user__follower_set"))
-        .order_by("-followers", "id")
-        .values_list("handle", flat=True)
-        .first()
-    )
-    slug = (
-        Product.objects.filter(status=ProductStatus.PUBLISHED, shop__creator__handle=handle)
-        .order_by("-published_at", "id")
-        .values_list("slug", flat=True)
-        .first()
-    )
-    return {"creator_handle": handle, "product_slug": slug}
 
 
 def setup() -> None:
